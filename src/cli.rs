@@ -1,0 +1,302 @@
+//! The command line: argument parsing and the headless commands.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
+use zeroize::Zeroizing;
+
+use crate::findings::{self, Severity};
+use crate::fingerprint::FingerprintKey;
+use crate::inventory::{self, Inventory};
+use crate::report;
+use crate::snapshot;
+use crate::sources;
+
+/// Exit status for a usage or inventory error.
+const EXIT_USAGE: u8 = 2;
+
+/// See, fix and verify the secret your services share.
+#[derive(Debug, Parser)]
+#[command(name = "secretops", version, about, long_about = None)]
+pub struct Cli {
+    /// Inventory file (default: ./secretops.toml, then the user config directory).
+    #[arg(long, global = true, env = "SECRETOPS_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Colour theme for the console.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the console (the default).
+    Tui,
+    /// Check every copy of the secret and exit 1 when a finding is at or above --fail-on.
+    Check(CheckArgs),
+    /// Compare two environments service by service.
+    Diff(DiffArgs),
+    /// Print the fingerprint of one value read from stdin (no echo on a terminal).
+    Fingerprint,
+    /// Inspect the inventory.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            Self::Critical => Some(Severity::Critical),
+            Self::High => Some(Severity::High),
+            Self::Medium => Some(Severity::Medium),
+            Self::Low => Some(Severity::Low),
+            Self::Never => None,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Only report these environments (repeatable).
+    #[arg(long = "env", value_name = "NAME")]
+    pub envs: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Lowest severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    pub env_a: String,
+    pub env_b: String,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Parse and validate the inventory; exit 2 with `file:line:column` on an error.
+    Validate,
+    /// Print which inventory file would be used, and why.
+    Path,
+}
+
+/// A failure to report on stderr with exit status 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl<E: std::fmt::Display> From<E> for UsageError {
+    fn from(e: E) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// Entry point for the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _log = crate::logging::init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(UsageError(message)) => {
+            tracing::error!(%message, "command failed");
+            eprintln!("secretops: {message}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode, UsageError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    match cli.command {
+        None | Some(Command::Tui) => crate::tui::run(&runtime, cli.config.as_deref(), cli.theme),
+        Some(Command::Check(args)) => check(&runtime, cli.config.as_deref(), &args),
+        Some(Command::Diff(args)) => diff(&runtime, cli.config.as_deref(), &args),
+        Some(Command::Fingerprint) => fingerprint(cli.config.as_deref()),
+        Some(Command::Config { action }) => config(cli.config.as_deref(), &action),
+    }
+}
+
+/// Finds and loads the inventory.
+pub fn load_inventory(explicit: Option<&std::path::Path>) -> Result<Inventory, UsageError> {
+    let found = inventory::discover(explicit)?;
+    Ok(Inventory::load(found.path())?)
+}
+
+/// The inventory's fingerprint key, or the default one (created and announced on first use).
+pub fn key_for(inv: Option<&Inventory>) -> Result<FingerprintKey, UsageError> {
+    if let Some(path) = inv.and_then(|i| i.key_file.as_deref()) {
+        return Ok(FingerprintKey::from_file(path)?);
+    }
+    let (key, created) = FingerprintKey::default_key()?;
+    if created {
+        eprintln!(
+            "secretops: created a fingerprint key at {} (share it with your team so fingerprints \
+             compare; see docs/security.md)",
+            key.path.display()
+        );
+    }
+    Ok(key)
+}
+
+fn use_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn load_snapshot(
+    runtime: &tokio::runtime::Runtime,
+    inv: &Arc<Inventory>,
+) -> Result<snapshot::Snapshot, UsageError> {
+    let key = Arc::new(key_for(Some(inv))?);
+    let ctx = snapshot::load_context(inv, sources::process_lookup());
+    Ok(runtime.block_on(snapshot::load_all(inv, &key, &ctx)))
+}
+
+fn check(
+    runtime: &tokio::runtime::Runtime,
+    config: Option<&std::path::Path>,
+    args: &CheckArgs,
+) -> Result<ExitCode, UsageError> {
+    let inv = Arc::new(load_inventory(config)?);
+    for name in &args.envs {
+        require_env(&inv, name)?;
+    }
+    let snap = load_snapshot(runtime, &inv)?;
+    let all = findings::evaluate(&inv, &snap);
+    let rep = report::check_report(&inv, &snap, &all, &args.envs);
+    let failed = findings::fails(
+        &rep.findings.iter().copied().cloned().collect::<Vec<_>>(),
+        args.fail_on.threshold(),
+    );
+    tracing::info!(findings = rep.findings.len(), failed, "check finished");
+    let text = match args.format {
+        Format::Json => serde_json::to_string_pretty(&rep)? + "\n",
+        Format::Text => report::check_text(&rep, use_color()),
+    };
+    print(&text)?;
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn require_env(inv: &Inventory, name: &str) -> Result<(), UsageError> {
+    if inv.environment(name).is_some() {
+        return Ok(());
+    }
+    let names: Vec<&str> = inv.environments.iter().map(|e| e.name.as_str()).collect();
+    Err(UsageError(format!(
+        "no environment \"{name}\" in {}; it has: {}",
+        inv.path.display(),
+        names.join(", ")
+    )))
+}
+
+fn diff(
+    runtime: &tokio::runtime::Runtime,
+    config: Option<&std::path::Path>,
+    args: &DiffArgs,
+) -> Result<ExitCode, UsageError> {
+    let inv = Arc::new(load_inventory(config)?);
+    require_env(&inv, &args.env_a)?;
+    require_env(&inv, &args.env_b)?;
+    let snap = load_snapshot(runtime, &inv)?;
+    let d = report::diff_report(&snap, &args.env_a, &args.env_b)
+        .ok_or_else(|| UsageError("environment vanished while loading".into()))?;
+    let text = match args.format {
+        Format::Json => serde_json::to_string_pretty(&d)? + "\n",
+        Format::Text => report::diff_text(&d, use_color()),
+    };
+    print(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print(text: &str) -> Result<(), UsageError> {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth a message.
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+fn fingerprint(config: Option<&std::path::Path>) -> Result<ExitCode, UsageError> {
+    // Use the inventory's key when there is one, so the result compares with `check`.
+    let inv = match inventory::discover(config) {
+        Ok(found) => Some(Inventory::load(found.path())?),
+        Err(_) => None,
+    };
+    let key = key_for(inv.as_ref())?;
+    let value: Zeroizing<String> = if std::io::stdin().is_terminal() {
+        Zeroizing::new(rpassword::prompt_password("value (not echoed): ")?)
+    } else {
+        let mut buf = Zeroizing::new(String::new());
+        std::io::stdin()
+            .take(crate::MAX_FILE_BYTES)
+            .read_to_string(&mut buf)
+            .map_err(|_| UsageError("stdin is not UTF-8 text".into()))?;
+        let trimmed = buf
+            .strip_suffix("\r\n")
+            .or_else(|| buf.strip_suffix('\n'))
+            .unwrap_or(&buf);
+        Zeroizing::new(trimmed.to_string())
+    };
+    if value.is_empty() {
+        return Err(UsageError(
+            "no value on stdin; pipe or type the value to fingerprint".into(),
+        ));
+    }
+    let secret = SecretString::from(value.to_string());
+    print(&format!("{}\n", key.fingerprint(&secret)))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn config(config: Option<&std::path::Path>, action: &ConfigAction) -> Result<ExitCode, UsageError> {
+    match action {
+        ConfigAction::Path => {
+            let found = inventory::discover(config)?;
+            print(&format!("{}\t({})\n", found.path().display(), found.rule()))?;
+        }
+        ConfigAction::Validate => {
+            let inv = load_inventory(config)?;
+            let services: usize = inv.environments.iter().map(|e| e.services.len()).sum();
+            print(&format!(
+                "{}: ok, {} environments, {services} services, tracking {}\n",
+                inv.path.display(),
+                inv.environments.len(),
+                inv.secret
+            ))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,5 @@
+//! The `secretops` binary: everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    secretops::cli::main()
+}

@@ -1,0 +1,191 @@
+//! The console: `secretops` with no sub-command.
+//!
+//! An event loop over crossterm's event stream, background loader tasks that send typed results
+//! over a channel, and a renderer that draws at most about 60 frames a second and only when
+//! something changed. Nothing on this path waits on a source.
+
+pub mod action;
+pub mod app;
+pub mod keymap;
+pub mod settings;
+pub mod theme;
+pub mod view;
+
+use std::io::{Stdout, stdout};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::sync::mpsc;
+
+use self::app::{App, Effect, Message};
+use self::keymap::Keymap;
+use self::theme::Theme;
+use crate::cli::UsageError;
+use crate::fingerprint::FingerprintKey;
+use crate::inventory::Inventory;
+use crate::snapshot;
+use crate::sources::{self, LoadContext};
+
+/// Shortest time between two frames (about 60 per second).
+const FRAME: Duration = Duration::from_millis(16);
+
+/// Builds the app from the command line and config, everything checked before the terminal is
+/// touched: a broken inventory, theme or keymap exits 2 with its message on a normal screen.
+pub fn prepare(
+    config: Option<&Path>,
+    theme: Option<String>,
+) -> Result<(App, FingerprintKey), UsageError> {
+    let inv = Arc::new(crate::cli::load_inventory(config)?);
+    let key = crate::cli::key_for(Some(&inv))?;
+    let user = settings::UserSettings::load()?;
+    let name = theme
+        .or_else(|| inv.ui.theme.clone())
+        .or(user.ui.theme.clone())
+        .unwrap_or_else(|| theme::DEFAULT_THEME.to_string());
+    let mut theme = Theme::load(&name)?;
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        theme = theme.without_color();
+    }
+    let keymap = Keymap::default().with_overrides(&user.keys)?;
+    Ok((App::new(inv, theme, keymap), key))
+}
+
+/// Opens the console and runs it until the operator quits.
+pub fn run(
+    runtime: &tokio::runtime::Runtime,
+    config: Option<&Path>,
+    theme: Option<String>,
+) -> Result<ExitCode, UsageError> {
+    let (mut app, key) = prepare(config, theme)?;
+    let mut terminal = enter()?;
+    if let Ok(size) = terminal.size() {
+        app.size = (size.width, size.height);
+    }
+    let ctx = snapshot::load_context(&app.inventory, sources::process_lookup());
+    let result = runtime.block_on(event_loop(&mut terminal, app, Arc::new(key), ctx));
+    leave();
+    tracing::info!("console closed");
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// Switches to the alternate screen, and makes sure every exit path switches back: a panic hook
+/// restores the terminal before the previous hook prints.
+fn enter() -> Result<Term, UsageError> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        leave();
+        previous(info);
+    }));
+    enable_raw_mode()?;
+    execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+    Ok(Terminal::new(CrosstermBackend::new(stdout()))?)
+}
+
+/// Gives the terminal back. Safe to call more than once.
+fn leave() {
+    let _ = execute!(
+        stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+    let _ = disable_raw_mode();
+}
+
+/// Starts one task per service; each sends its result (errors included) when done.
+pub fn spawn_load(
+    inventory: &Arc<Inventory>,
+    generation: u64,
+    key: &Arc<FingerprintKey>,
+    ctx: &LoadContext,
+    tx: &mpsc::UnboundedSender<Message>,
+) {
+    for (env, e) in inventory.environments.iter().enumerate() {
+        for service in 0..e.services.len() {
+            let (inv, key, ctx, tx) = (
+                Arc::clone(inventory),
+                Arc::clone(key),
+                ctx.clone(),
+                tx.clone(),
+            );
+            tokio::spawn(async move {
+                if let Some(state) = snapshot::load_service(&inv, env, service, &key, &ctx).await {
+                    let _ = tx.send(Message::Service {
+                        generation,
+                        env,
+                        service,
+                        state: Box::new(state),
+                    });
+                }
+            });
+        }
+    }
+}
+
+async fn event_loop(
+    terminal: &mut Term,
+    mut app: App,
+    key: Arc<FingerprintKey>,
+    ctx: LoadContext,
+) -> Result<(), UsageError> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut events = EventStream::new();
+    let mut sigterm = signal_stream()?;
+    app.begin_reload();
+    spawn_load(&app.inventory, app.generation, &key, &ctx, &tx);
+
+    let mut last_draw = Instant::now()
+        .checked_sub(FRAME)
+        .unwrap_or_else(Instant::now);
+    loop {
+        if app.dirty && last_draw.elapsed() >= FRAME {
+            terminal.draw(|frame| view::draw(frame, &app))?;
+            app.dirty = false;
+            last_draw = Instant::now();
+        }
+        let next_frame = tokio::time::Instant::from_std(last_draw + FRAME);
+        let effect = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => app.on_event(&event),
+                Some(Err(e)) => return Err(UsageError(format!("terminal input failed: {e}"))),
+                None => Some(Effect::Quit),
+            },
+            Some(message) = rx.recv() => {
+                app.on_message(message);
+                while let Ok(more) = rx.try_recv() {
+                    app.on_message(more);
+                }
+                None
+            }
+            () = tokio::time::sleep_until(next_frame), if app.dirty => None,
+            _ = sigterm.recv() => Some(Effect::Quit),
+        };
+        match effect {
+            Some(Effect::Quit) => return Ok(()),
+            Some(Effect::Reload) => {
+                app.begin_reload();
+                spawn_load(&app.inventory, app.generation, &key, &ctx, &tx);
+            }
+            None => {}
+        }
+    }
+}
+
+#[cfg(unix)]
+fn signal_stream() -> Result<tokio::signal::unix::Signal, UsageError> {
+    Ok(tokio::signal::unix::signal(
+        tokio::signal::unix::SignalKind::terminate(),
+    )?)
+}

@@ -1,0 +1,173 @@
+//! One environment: every service with role, source, origin, full fingerprint, length and
+//! status, then the environment's findings with their messages and locations.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+
+use super::{severity_style, truncate};
+use crate::inventory::Tier;
+use crate::snapshot::Status;
+use crate::tui::app::App;
+
+/// Draws environment `index`.
+pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, index: usize) {
+    let Some(env) = app.snapshot.environments.get(index) else {
+        return;
+    };
+    let rows = u16::try_from(env.services.len()).unwrap_or(u16::MAX);
+    let [table_area, findings_area] = Layout::vertical([
+        Constraint::Length(rows.saturating_add(3).min(area.height.saturating_sub(4))),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+
+    let table = services_table(app, env);
+    frame.render_widget(table, table_area);
+    draw_findings(frame, app, env, findings_area);
+}
+
+fn services_table<'a>(app: &'a App, env: &'a crate::snapshot::EnvState) -> Table<'a> {
+    let header = Row::new([
+        "service",
+        "role",
+        "status",
+        "fingerprint",
+        "len",
+        "origin",
+        "source",
+    ])
+    .style(app.theme.header);
+    let body: Vec<Row<'_>> = env
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let status_style = match s.status {
+                Status::Present => app.theme.ok,
+                Status::Loading => app.theme.stale,
+                Status::Missing | Status::Error => app.theme.critical,
+            };
+            let fp_style = s.fingerprint.as_ref().map_or(app.theme.muted, |f| {
+                let slot = app.fingerprint_slots.get(f.as_str()).copied().unwrap_or(0);
+                app.theme
+                    .text
+                    .fg(app.theme.fingerprints[slot % app.theme.fingerprints.len()])
+            });
+            let origin = s
+                .error
+                .as_ref()
+                .map(|e| s.error_location.clone().unwrap_or_else(|| e.clone()))
+                .or_else(|| s.origin.clone())
+                .unwrap_or_else(|| "-".into());
+            let row = Row::new(vec![
+                Cell::from(s.name.clone()).style(app.theme.text),
+                Cell::from(s.role.as_str()).style(app.theme.muted),
+                Cell::from(s.status.as_str()).style(status_style),
+                Cell::from(
+                    s.fingerprint
+                        .as_ref()
+                        .map_or("-", |f| f.as_str())
+                        .to_string(),
+                )
+                .style(fp_style),
+                Cell::from(s.length.map_or_else(|| "-".into(), |l| l.to_string()))
+                    .style(app.theme.text),
+                Cell::from(origin).style(app.theme.text),
+                Cell::from(s.source.clone()).style(app.theme.muted),
+            ]);
+            if i == app.env_row {
+                row.style(app.theme.selected)
+            } else {
+                row
+            }
+        })
+        .collect();
+    let title_style = if env.tier == Tier::Production {
+        app.theme.production
+    } else {
+        app.theme.title
+    };
+    Table::new(
+        body,
+        [
+            Constraint::Length(16),
+            Constraint::Length(9),
+            Constraint::Length(8),
+            Constraint::Length(12),
+            Constraint::Length(4),
+            Constraint::Fill(2),
+            Constraint::Fill(1),
+        ],
+    )
+    .header(header)
+    .block(
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(app.theme.border)
+            .title(Span::styled(
+                format!(" {} ({}) ", env.name, env.tier),
+                title_style,
+            )),
+    )
+}
+
+fn draw_findings(
+    frame: &mut Frame<'_>,
+    app: &App,
+    env: &crate::snapshot::EnvState,
+    findings_area: Rect,
+) {
+    let width = usize::from(findings_area.width.saturating_sub(4));
+    let prefix = format!("{}/", env.name);
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    if let Some(s) = env.services.get(app.env_row) {
+        if let Some(e) = &s.error {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{}: ", s.name), app.theme.critical),
+                Span::styled(e.clone(), app.theme.text),
+            ]));
+        }
+    }
+    for f in app
+        .findings
+        .iter()
+        .filter(|f| f.services.iter().any(|s| s.starts_with(&prefix)))
+    {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{:<9}", f.severity.as_str()),
+                severity_style(app, f.severity),
+            ),
+            Span::styled(f.id, app.theme.title),
+            Span::styled(
+                f.location
+                    .as_ref()
+                    .map(|l| format!("  at {l}"))
+                    .unwrap_or_default(),
+                app.theme.muted,
+            ),
+        ]));
+        lines.push(Line::styled(
+            format!("         {}", truncate(&f.message, width * 3)),
+            app.theme.text,
+        ));
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled(
+            "no findings in this environment",
+            app.theme.ok,
+        ));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.border)
+        .title(Span::styled(" findings ", app.theme.title));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        findings_area,
+    );
+}

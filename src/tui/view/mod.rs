@@ -1,0 +1,168 @@
+//! Drawing: pure functions from [`App`] to a frame. No I/O, no state change.
+//!
+//! ```text
+//! ┌ title: secret name, inventory, view name ─────────────────────────┐
+//! │ body: overview matrix + findings pane | environment | findings |  │
+//! │       help                                                        │
+//! ├ status line: inventory, last load, counts, note ──────────────────┤
+//! └ input line (only while filtering or typing a command) ────────────┘
+//! ```
+
+pub mod environment;
+pub mod findings;
+pub mod help;
+pub mod overview;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::app::{App, Mode, View};
+use crate::findings::Severity;
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame<'_>, app: &App) {
+    let input = app.mode != Mode::Normal;
+    let [title, body, status, line] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(u16::from(input)),
+    ])
+    .areas(frame.area());
+
+    draw_title(frame, app, title);
+    match app.view {
+        View::Overview => overview::draw(frame, app, body),
+        View::Environment(i) => environment::draw(frame, app, body, i),
+        View::Findings => findings::draw(frame, app, body),
+        View::Help => help::draw(frame, app, body),
+    }
+    draw_status(frame, app, status);
+    if input {
+        draw_input(frame, app, line);
+    }
+}
+
+fn draw_title(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let view = match app.view {
+        View::Overview => "overview".to_string(),
+        View::Environment(i) => app
+            .snapshot
+            .environments
+            .get(i)
+            .map_or_else(String::new, |e| format!("environment {}", e.name)),
+        View::Findings => "findings".to_string(),
+        View::Help => "help".to_string(),
+    };
+    let help_key = app
+        .keymap
+        .keys_for(super::action::Action::Help)
+        .first()
+        .map(|k| k.label())
+        .unwrap_or_default();
+    let line = Line::from(vec![
+        Span::styled(" secretops ", app.theme.title),
+        Span::styled(format!("· {} · ", app.inventory.secret), app.theme.text),
+        Span::styled(view, app.theme.header),
+        Span::styled(format!("   {help_key} help"), app.theme.muted),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let total = app.snapshot.services().count();
+    let critical = app
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Critical)
+        .count();
+    let mut spans = vec![
+        Span::styled(
+            format!(
+                " {} ",
+                crate::display_path(&app.inventory.path, std::path::Path::new("."))
+            ),
+            app.theme.muted,
+        ),
+        Span::styled(
+            match &app.loaded_at {
+                Some(t) => format!("· loaded {t} "),
+                None => "· loading ".to_string(),
+            },
+            app.theme.muted,
+        ),
+        Span::styled(format!("· {total} services "), app.theme.text),
+    ];
+    if app.pending > 0 {
+        spans.push(Span::styled(
+            format!("· {} loading ", app.pending),
+            app.theme.stale,
+        ));
+    }
+    let style = if critical > 0 {
+        app.theme.critical
+    } else if app.findings.is_empty() {
+        app.theme.ok
+    } else {
+        app.theme.warning
+    };
+    spans.push(Span::styled(
+        format!("· {} findings ({critical} critical) ", app.findings.len()),
+        style,
+    ));
+    if let Some(note) = &app.note {
+        let style = if note.error {
+            app.theme.critical
+        } else {
+            app.theme.text
+        };
+        spans.push(Span::styled(format!("· {}", note.text), style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_input(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let (prefix, input) = match app.mode {
+        Mode::Filter => ("/", &app.filter),
+        _ => (":", &app.command),
+    };
+    let width = area.width.saturating_sub(2) as usize;
+    let scroll = input.visual_scroll(width);
+    let text = Line::from(vec![
+        Span::styled(prefix, app.theme.header),
+        Span::styled(
+            input.value().chars().skip(scroll).collect::<String>(),
+            app.theme.text,
+        ),
+    ]);
+    frame.render_widget(Paragraph::new(text), area);
+    let cursor = input.visual_cursor().saturating_sub(scroll);
+    let x = area.x + 1 + u16::try_from(cursor).unwrap_or(0);
+    frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+}
+
+/// The theme style for a severity.
+pub fn severity_style(app: &App, s: Severity) -> Style {
+    match s {
+        Severity::Critical => app.theme.critical,
+        Severity::High => app.theme.high,
+        Severity::Medium => app.theme.warning,
+        Severity::Low => app.theme.muted,
+    }
+}
+
+/// Cuts text to `width` characters, marking the cut with `…`.
+pub fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out: String = text.chars().take(width - 1).collect();
+    out.push('…');
+    out
+}

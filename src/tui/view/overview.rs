@@ -1,0 +1,365 @@
+//! The overview: one matrix of services by environments, and the most severe findings.
+//!
+//! Each cell shows the first 8 hex digits of the fingerprint, coloured so equal fingerprints
+//! share a colour, and a marker: ✓ agrees with the validator, ✗ mismatch, ∅ missing, ! error,
+//! ⚠ weak (weak value, too short, equals a related secret), … loading.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::{severity_style, truncate};
+use crate::findings::{Severity, ids};
+use crate::inventory::Tier;
+use crate::snapshot::{ServiceState, Status};
+use crate::tui::app::{App, Mode, Pane};
+
+/// Where the matrix's parts are on screen.
+struct Geometry {
+    matrix: Rect,
+    findings: Rect,
+    label_width: u16,
+    column_width: u16,
+}
+
+const HEADER_ROWS: u16 = 2;
+
+fn geometry(app: &App, body: Rect) -> Geometry {
+    let rows = if app.transposed() {
+        app.snapshot.environments.len()
+    } else {
+        app.service_names.len()
+    };
+    let rows = u16::try_from(rows).unwrap_or(u16::MAX);
+    let wanted = rows.saturating_add(HEADER_ROWS + 2);
+    let max_matrix = body.height.saturating_sub(5).max(HEADER_ROWS + 3);
+    let [matrix, findings] = Layout::vertical([
+        Constraint::Length(wanted.min(max_matrix)),
+        Constraint::Min(0),
+    ])
+    .areas(body);
+    let columns = if app.transposed() {
+        app.service_names.len()
+    } else {
+        app.snapshot.environments.len()
+    }
+    .max(1);
+    let inner = matrix.width.saturating_sub(2);
+    let label_width = (inner / 4).clamp(10, 20);
+    let per = inner.saturating_sub(label_width) / u16::try_from(columns).unwrap_or(1).max(1);
+    Geometry {
+        matrix,
+        findings,
+        label_width,
+        column_width: per.clamp(4, 24),
+    }
+}
+
+/// The matrix cell under a mouse position, as (service index, environment index).
+pub fn hit(app: &App, column: u16, row: u16) -> Option<(usize, usize)> {
+    let input = u16::from(app.mode != Mode::Normal);
+    let body = Rect::new(0, 1, app.size.0, app.size.1.saturating_sub(2 + input));
+    let g = geometry(app, body);
+    let first_row = g.matrix.y + 1 + HEADER_ROWS;
+    let first_col = g.matrix.x + 1 + g.label_width;
+    if row < first_row || column < first_col || row >= g.matrix.bottom().saturating_sub(1) {
+        return None;
+    }
+    let r = usize::from(row - first_row);
+    let c = usize::from((column - first_col) / g.column_width.max(1));
+    let (service, env) = if app.transposed() { (c, r) } else { (r, c) };
+    (service < app.service_names.len() && env < app.snapshot.environments.len())
+        .then_some((service, env))
+}
+
+/// Draws the matrix and the findings pane.
+pub fn draw(frame: &mut Frame<'_>, app: &App, body: Rect) {
+    let g = geometry(app, body);
+    draw_matrix(frame, app, &g);
+    draw_findings(frame, app, g.findings);
+}
+
+fn cell_spans(app: &App, state: Option<&ServiceState>, width: usize) -> Vec<Span<'static>> {
+    let Some(s) = state else {
+        return vec![Span::styled(format!("{:<width$}", "·"), app.theme.muted)];
+    };
+    let id = s.id();
+    let has = |wanted: &[&str]| app.findings_for(&id).any(|f| wanted.contains(&f.id));
+    let (text, marker, style) = match s.status {
+        Status::Loading => ("loading".to_string(), "…", app.theme.stale),
+        Status::Error => ("error".to_string(), "!", app.theme.critical),
+        Status::Missing => ("missing".to_string(), "∅", app.theme.critical),
+        Status::Present => {
+            let fp = s
+                .fingerprint
+                .as_ref()
+                .map_or("", |f| f.short(8))
+                .to_string();
+            let slot = s
+                .fingerprint
+                .as_ref()
+                .and_then(|f| app.fingerprint_slots.get(f.as_str()))
+                .copied()
+                .unwrap_or(0);
+            let color = app.theme.fingerprints[slot % app.theme.fingerprints.len()];
+            let marker = if has(&[ids::MISMATCH]) {
+                "✗"
+            } else if has(&[ids::WEAK_VALUE, ids::TOO_SHORT, ids::EQUALS_RELATED_SECRET]) {
+                "⚠"
+            } else {
+                "✓"
+            };
+            (fp, marker, app.theme.text.fg(color))
+        }
+    };
+    let marker_style = match marker {
+        "✓" => app.theme.ok,
+        "⚠" => app.theme.warning,
+        "…" => app.theme.stale,
+        _ => app.theme.critical,
+    };
+    let text = truncate(&text, width.saturating_sub(3));
+    let pad = width.saturating_sub(text.chars().count() + 2);
+    vec![
+        Span::styled(text, style),
+        Span::raw(" "),
+        Span::styled(marker.to_string(), marker_style),
+        Span::raw(" ".repeat(pad)),
+    ]
+}
+
+fn env_counts(app: &App, env: &str) -> Vec<(Severity, usize)> {
+    let prefix = format!("{env}/");
+    [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ]
+    .into_iter()
+    .map(|sev| {
+        let n = app
+            .findings
+            .iter()
+            .filter(|f| f.severity == sev && f.services.iter().any(|s| s.starts_with(&prefix)))
+            .count();
+        (sev, n)
+    })
+    .filter(|(_, n)| *n > 0)
+    .collect()
+}
+
+fn env_header(app: &App, env: usize, width: usize) -> (Span<'static>, Vec<Span<'static>>) {
+    let Some(e) = app.snapshot.environments.get(env) else {
+        return (Span::raw(" ".repeat(width)), vec![]);
+    };
+    let style = if e.tier == Tier::Production {
+        app.theme.production
+    } else {
+        app.theme.header
+    };
+    let name = Span::styled(
+        format!("{:<width$}", truncate(&e.name, width.saturating_sub(1))),
+        style,
+    );
+    let mut counts = vec![Span::styled(
+        truncate(&format!("{} ", short_tier(e.tier)), width),
+        app.theme.muted,
+    )];
+    let mut used = short_tier(e.tier).len() + 1;
+    let counts_list = env_counts(app, &e.name);
+    if counts_list.is_empty() && e.services.iter().all(|s| s.status != Status::Loading) {
+        counts.push(Span::styled("ok", app.theme.ok));
+        used += 2;
+    }
+    for (sev, n) in counts_list {
+        let label = format!(
+            "{n}{} ",
+            sev.as_str()
+                .chars()
+                .next()
+                .unwrap_or('?')
+                .to_ascii_uppercase()
+        );
+        if used + label.len() > width {
+            break;
+        }
+        used += label.len();
+        counts.push(Span::styled(label, severity_style(app, sev)));
+    }
+    counts.push(Span::raw(" ".repeat(width.saturating_sub(used))));
+    (name, counts)
+}
+
+fn short_tier(t: Tier) -> &'static str {
+    match t {
+        Tier::Development => "dev",
+        Tier::Test => "test",
+        Tier::Staging => "stage",
+        Tier::Production => "PROD",
+    }
+}
+
+fn draw_matrix(frame: &mut Frame<'_>, app: &App, g: &Geometry) {
+    let lw = usize::from(g.label_width);
+    let cw = usize::from(g.column_width);
+    let transposed = app.transposed();
+    let mut lines: Vec<Line<'static>> = Vec::new();
+
+    // Header: two lines, column titles and (for environments) their tier and finding counts.
+    let mut top = vec![Span::styled(
+        format!(
+            "{:<lw$}",
+            if transposed { "environment" } else { "service" }
+        ),
+        app.theme.muted,
+    )];
+    let mut second = vec![Span::raw(" ".repeat(lw))];
+    if transposed {
+        for name in &app.service_names {
+            top.push(Span::styled(
+                format!("{:<cw$}", truncate(name, cw.saturating_sub(1))),
+                app.theme.header,
+            ));
+        }
+    } else {
+        for env in 0..app.snapshot.environments.len() {
+            let (name, counts) = env_header(app, env, cw);
+            top.push(name);
+            second.extend(counts);
+        }
+    }
+    lines.push(Line::from(top));
+    lines.push(Line::from(second));
+
+    let selected =
+        |service: usize, env: usize| app.pane == Pane::Matrix && app.cell == (service, env);
+    let with_selection = |spans: Vec<Span<'static>>, on: bool| -> Vec<Span<'static>> {
+        if on {
+            spans
+                .into_iter()
+                .map(|s| {
+                    let style = s.style.patch(app.theme.selected);
+                    s.style(style)
+                })
+                .collect()
+        } else {
+            spans
+        }
+    };
+    if transposed {
+        for (ei, env) in app.snapshot.environments.iter().enumerate() {
+            let style = if env.tier == Tier::Production {
+                app.theme.production
+            } else {
+                app.theme.header
+            };
+            let label = format!("{} {}", env.name, short_tier(env.tier));
+            let mut spans = vec![Span::styled(
+                format!("{:<lw$}", truncate(&label, lw - 1)),
+                style,
+            )];
+            for si in 0..app.service_names.len() {
+                spans.extend(with_selection(
+                    cell_spans(app, app.cell_state(si, ei), cw),
+                    selected(si, ei),
+                ));
+            }
+            lines.push(Line::from(spans));
+        }
+    } else {
+        for (si, name) in app.service_names.iter().enumerate() {
+            let mut spans = vec![Span::styled(
+                format!("{:<lw$}", truncate(name, lw - 1)),
+                app.theme.text,
+            )];
+            for ei in 0..app.snapshot.environments.len() {
+                spans.extend(with_selection(
+                    cell_spans(app, app.cell_state(si, ei), cw),
+                    selected(si, ei),
+                ));
+            }
+            lines.push(Line::from(spans));
+        }
+    }
+
+    let border = if app.pane == Pane::Matrix {
+        app.theme.header
+    } else {
+        app.theme.border
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(Span::styled(" environments ", app.theme.title));
+    frame.render_widget(Paragraph::new(lines).block(block), g.matrix);
+}
+
+fn draw_findings(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    if area.height < 3 {
+        return;
+    }
+    let inner_w = usize::from(area.width.saturating_sub(2));
+    let rows = usize::from(area.height.saturating_sub(2));
+    let start = if app.pane == Pane::Findings {
+        app.overview_finding.saturating_sub(rows.saturating_sub(1))
+    } else {
+        0
+    };
+    let lines: Vec<Line<'static>> = app
+        .findings
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(rows)
+        .map(|(i, f)| {
+            let head = format!("{:<9}{:<22}", f.severity.as_str(), f.id);
+            let rest = truncate(&f.message, inner_w.saturating_sub(head.chars().count()));
+            let mut sev = severity_style(app, f.severity);
+            let mut text = app.theme.text;
+            if app.pane == Pane::Findings && i == app.overview_finding {
+                sev = sev.patch(app.theme.selected);
+                text = text.patch(app.theme.selected);
+            }
+            Line::from(vec![
+                Span::styled(format!("{:<9}", f.severity.as_str()), sev),
+                Span::styled(format!("{:<22}", f.id), text),
+                Span::styled(rest, text),
+            ])
+        })
+        .collect();
+    let lines = if lines.is_empty() {
+        vec![Line::styled(
+            if app.pending > 0 {
+                "reading sources…"
+            } else {
+                "no findings: every copy agrees"
+            },
+            if app.pending > 0 {
+                app.theme.stale
+            } else {
+                app.theme.ok
+            },
+        )]
+    } else {
+        lines
+    };
+    let border = if app.pane == Pane::Findings {
+        app.theme.header
+    } else {
+        app.theme.border
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(Span::styled(
+            format!(" findings ({}) ", app.findings.len()),
+            app.theme.title,
+        ));
+    frame.render_widget(
+        Paragraph::new(lines).block(block).style(Style::default()),
+        area,
+    );
+}
