@@ -210,6 +210,9 @@ pub enum Source {
         args: Vec<String>,
         #[serde(with = "humantime_secs")]
         timeout: Duration,
+        /// Commands run in the inventory's folder, so relative arguments mean the same from
+        /// anywhere.
+        cwd: PathBuf,
     },
 }
 
@@ -530,6 +533,7 @@ fn resolve_source(raw: RawSource, base: &Path, secret: &str) -> Result<Source, S
                 program,
                 args,
                 timeout,
+                cwd: base.to_path_buf(),
             }
         }
     })

@@ -17,8 +17,13 @@ pub(super) async fn read(
     program: &str,
     args: &[String],
     timeout: Duration,
+    cwd: &std::path::Path,
 ) -> Result<Reading, SourceError> {
-    let mut child = tokio::process::Command::new(program)
+    let mut command = tokio::process::Command::new(program);
+    if !cwd.as_os_str().is_empty() {
+        command.current_dir(cwd);
+    }
+    let mut child = command
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

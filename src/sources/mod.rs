@@ -135,7 +135,8 @@ pub async fn read(source: &Source, ctx: &LoadContext) -> Result<Reading, SourceE
             program,
             args,
             timeout,
-        } => command::read(program, args, *timeout).await,
+            cwd,
+        } => command::read(program, args, *timeout, cwd).await,
     }
 }
 

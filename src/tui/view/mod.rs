@@ -79,29 +79,6 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
         .iter()
         .filter(|f| f.severity == Severity::Critical)
         .count();
-    let mut spans = vec![
-        Span::styled(
-            format!(
-                " {} ",
-                crate::display_path(&app.inventory.path, std::path::Path::new("."))
-            ),
-            app.theme.muted,
-        ),
-        Span::styled(
-            match &app.loaded_at {
-                Some(t) => format!("· loaded {t} "),
-                None => "· loading ".to_string(),
-            },
-            app.theme.muted,
-        ),
-        Span::styled(format!("· {total} services "), app.theme.text),
-    ];
-    if app.pending > 0 {
-        spans.push(Span::styled(
-            format!("· {} loading ", app.pending),
-            app.theme.stale,
-        ));
-    }
     let style = if critical > 0 {
         app.theme.critical
     } else if app.findings.is_empty() {
@@ -109,9 +86,25 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
     } else {
         app.theme.warning
     };
-    spans.push(Span::styled(
-        format!("· {} findings ({critical} critical) ", app.findings.len()),
+    // Most important first: a narrow terminal cuts the end of the line.
+    let mut spans = vec![Span::styled(
+        format!(" {} findings ({critical} critical) ", app.findings.len()),
         style,
+    )];
+    if app.pending > 0 {
+        spans.push(Span::styled(format!("· {} loading ", app.pending), app.theme.stale));
+    }
+    spans.push(Span::styled(format!("· {total} services "), app.theme.text));
+    spans.push(Span::styled(
+        match &app.loaded_at {
+            Some(t) => format!("· loaded {t} "),
+            None => "· loading ".to_string(),
+        },
+        app.theme.muted,
+    ));
+    spans.push(Span::styled(
+        format!("· {} ", crate::display_path(&app.inventory.path, std::path::Path::new("."))),
+        app.theme.muted,
     ));
     if let Some(note) = &app.note {
         let style = if note.error {

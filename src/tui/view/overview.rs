@@ -267,6 +267,8 @@ fn draw_matrix(frame: &mut Frame<'_>, app: &App, g: &Geometry) {
                     selected(si, ei),
                 ));
             }
+            // The environment's finding counts follow its cells.
+            spans.extend(env_header(app, ei, cw).1);
             lines.push(Line::from(spans));
         }
     } else {
