@@ -220,12 +220,12 @@ fn present_rules(inv: &Inventory, tier: Tier, svc: &ServiceState, out: &mut Vec<
             svc.traits.distinct_chars
         ));
     }
-    if tier.is_live() {
-        if let Some(prefix) = svc.traits.non_live_prefix {
-            reasons.push(format!(
-                "it starts with \"{prefix}\", like a non-production value"
-            ));
-        }
+    if tier.is_live()
+        && let Some(prefix) = svc.traits.non_live_prefix
+    {
+        reasons.push(format!(
+            "it starts with \"{prefix}\", like a non-production value"
+        ));
     }
     if !reasons.is_empty() {
         out.push(finding(
@@ -298,14 +298,15 @@ fn per_file(tier: Tier, env: &str, services: &[ServiceState], out: &mut Vec<Find
                 .0
                 .push(svc.id());
         }
-        if let Some(mode) = svc.origin_mode {
-            if svc.status == Status::Present && mode & 0o044 != 0 {
-                loose
-                    .entry(path)
-                    .or_insert_with(|| (Vec::new(), mode, svc))
-                    .0
-                    .push(svc.id());
-            }
+        if let Some(mode) = svc.origin_mode
+            && svc.status == Status::Present
+            && mode & 0o044 != 0
+        {
+            loose
+                .entry(path)
+                .or_insert_with(|| (Vec::new(), mode, svc))
+                .0
+                .push(svc.id());
         }
     }
     for (path, (ids_, svc)) in duplicates {

@@ -224,7 +224,6 @@ impl Ctx<'_> {
             (Some(b'-'), _) => (Op::DefaultIfUnset, 1),
             (Some(b'+'), _) => (Op::AltIfSet, 1),
             (Some(b'?'), _) => (Op::RequiredSet, 1),
-            (Some(b'['), _) => return self.named_mapping(dollar, ne, last_close, out),
             _ => {
                 return Err(invalid(
                     dollar,
@@ -276,40 +275,6 @@ impl Ctx<'_> {
             Err(e) => e,
         }
     }
-
-    /// `${name[key]…}`: compose-go's named-mapping syntax. Without named mappings configured
-    /// (plain `Substitute`, which is what compose uses for env values) the reference is kept
-    /// verbatim rather than rejected, provided it has the shape upstream's pattern accepts.
-    fn named_mapping(
-        &self,
-        dollar: usize,
-        name_end: usize,
-        last_close: Option<usize>,
-        out: &mut Zeroizing<String>,
-    ) -> Result<usize, InterpolateError> {
-        let bytes = self.src.as_bytes();
-        let reject = || invalid(dollar, "malformed `${name[key]}` reference");
-        let last = last_close.filter(|&c| c > name_end).ok_or_else(reject)?;
-        let close = first_brace_closing(bytes, dollar, last).unwrap_or(last);
-        if !mapping_shape(bytes, name_end, close) {
-            return Err(reject());
-        }
-        out.push_str(&self.src[dollar..=close]);
-        Ok(close + 1)
-    }
-}
-
-/// Whether `bytes[open..=close]` (starting at `[`, ending at `}`) matches upstream's
-/// `\[(.*)\](?::?[-+?}](.*))?}` tail.
-fn mapping_shape(bytes: &[u8], open: usize, close: usize) -> bool {
-    (open + 1..close).filter(|&q| bytes[q] == b']').any(|q| {
-        let next = q + 1;
-        if next == close {
-            return true;
-        }
-        let op_at = if bytes[next] == b':' { next + 1 } else { next };
-        op_at < close && matches!(bytes[op_at], b'-' | b'+' | b'?' | b'}')
-    })
 }
 
 /// compose-go's `getFirstBraceClosingIndex`, quirk included: after a `{` the next byte is
@@ -387,12 +352,6 @@ mod tests {
     fn default_must_close_on_same_line() {
         assert!(interpolate("${A:-x\n}", &env(&[])).is_err());
         assert_eq!(interpolate("${A:-x}\n}", &env(&[])).unwrap(), "x\n}");
-    }
-
-    #[test]
-    fn named_mapping_kept_verbatim() {
-        assert_eq!(interpolate("a${x[k]}b", &env(&[])).unwrap(), "a${x[k]}b");
-        assert!(interpolate("${x[k}", &env(&[])).is_err());
     }
 
     #[test]

@@ -36,7 +36,9 @@ fn inventory_errors_name_the_position() {
     let cases: Vec<(&str, String, &str)> = vec![
         (
             "unknown source kind",
-            format!("{HEAD}{env}[[environment.service]]\nname = \"x\"\nrole = \"validator\"\nsource = {{ kind = \"vault\", path = \"p\" }}\n"),
+            format!(
+                "{HEAD}{env}[[environment.service]]\nname = \"x\"\nrole = \"validator\"\nsource = {{ kind = \"vault\", path = \"p\" }}\n"
+            ),
             "secretops.toml:10:19: unknown variant `vault`, expected one of `env-file`",
         ),
         (
@@ -71,7 +73,9 @@ fn inventory_errors_name_the_position() {
         ),
         (
             "a bad command time-out",
-            format!("{HEAD}{env}[[environment.service]]\nname = \"x\"\nrole = \"validator\"\nsource = {{ kind = \"command\", program = \"true\", timeout = \"soon\" }}\n"),
+            format!(
+                "{HEAD}{env}[[environment.service]]\nname = \"x\"\nrole = \"validator\"\nsource = {{ kind = \"command\", program = \"true\", timeout = \"soon\" }}\n"
+            ),
             "command timeout \"soon\" is not a duration",
         ),
     ];
@@ -80,7 +84,10 @@ fn inventory_errors_name_the_position() {
         let (code, err) = validate(&path);
         assert_eq!(code, Some(2), "{what}: {err}");
         assert_eq!(err.trim_end().lines().count(), 1, "{what}: one line: {err}");
-        assert!(err.contains(expected), "{what}: expected {expected:?} in {err:?}");
+        assert!(
+            err.contains(expected),
+            "{what}: expected {expected:?} in {err:?}"
+        );
     }
 }
 
@@ -99,7 +106,10 @@ fn inventory_file_problems() {
     // Binary garbage.
     let garbage = d.join("garbage.toml");
     std::fs::write(&garbage, [0x5b, 0xff, 0xfe, 0x00, 0x9c, 0x10]).expect("write");
-    assert_one_line_error(garbage.to_str().expect("utf-8"), "garbage.toml:1:2: not UTF-8 text");
+    assert_one_line_error(
+        garbage.to_str().expect("utf-8"),
+        "garbage.toml:1:2: not UTF-8 text",
+    );
 
     // Huge.
     let huge = d.join("huge.toml");
@@ -124,15 +134,25 @@ fn the_console_refuses_a_broken_inventory_before_touching_the_terminal() {
 fn broken_sources_become_findings_and_the_rest_still_loads() {
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
-    std::fs::write(d.join("good.env"), "SERVICE_SECRET=a-good-Value-for-staging-0123456789xyz\n").expect("w");
+    std::fs::write(
+        d.join("good.env"),
+        "SERVICE_SECRET=a-good-Value-for-staging-0123456789xyz\n",
+    )
+    .expect("w");
     std::fs::write(d.join("quote.env"), "A=1\nSERVICE_SECRET=\"never closed\n").expect("w");
     std::fs::write(d.join("binary.env"), b"SERVICE_SECRET=\x00\x01\x02").expect("w");
     std::fs::write(d.join("bad.yml"), "services:\n  a: [unclosed\n").expect("w");
-    std::fs::write(d.join("huge.env"), "A=".to_string() + &"x".repeat(2 * 1024 * 1024)).expect("w");
+    std::fs::write(
+        d.join("huge.env"),
+        "A=".to_string() + &"x".repeat(2 * 1024 * 1024),
+    )
+    .expect("w");
     std::fs::create_dir(d.join("folder.env")).expect("mkdir");
     std::fs::write(d.join("other.yml"), "services:\n  b: {}\n").expect("w");
     let svc = |name: &str, role: &str, source: &str| {
-        format!("[[environment.service]]\nname = \"{name}\"\nrole = \"{role}\"\nsource = {source}\n")
+        format!(
+            "[[environment.service]]\nname = \"{name}\"\nrole = \"{role}\"\nsource = {source}\n"
+        )
     };
     let text = [
         HEAD.to_string(),
@@ -156,9 +176,14 @@ fn broken_sources_become_findings_and_the_rest_still_loads() {
     let out = home.run(&["check", "--config", &path, "--format", "json"]);
     let elapsed = started.elapsed();
     assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
-    assert!(elapsed < std::time::Duration::from_secs(20), "a hung command must be stopped");
+    assert!(
+        elapsed < std::time::Duration::from_secs(20),
+        "a hung command must be stopped"
+    );
     let json: serde_json::Value = serde_json::from_str(&common::stdout(&out)).expect("json");
-    let services = json["environments"][0]["services"].as_array().expect("services");
+    let services = json["environments"][0]["services"]
+        .as_array()
+        .expect("services");
     let get = |name: &str| {
         services
             .iter()
@@ -183,8 +208,14 @@ fn broken_sources_become_findings_and_the_rest_still_loads() {
         let s = get(name);
         assert_eq!(s["status"], "error", "{name}: {s}");
         let msg = s["error"].as_str().expect("error text");
-        assert!(msg.contains(needle), "{name}: expected {needle:?} in {msg:?}");
-        assert!(!msg.contains("never closed"), "{name}: the error quotes file content");
+        assert!(
+            msg.contains(needle),
+            "{name}: expected {needle:?} in {msg:?}"
+        );
+        assert!(
+            !msg.contains("never closed"),
+            "{name}: the error quotes file content"
+        );
     }
     let source_errors = json["findings"]
         .as_array()

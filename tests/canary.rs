@@ -69,6 +69,7 @@ fn write(dir: &Path, rel: &str, text: &str, inputs: &mut Vec<PathBuf>) {
     inputs.push(path);
 }
 
+#[allow(clippy::too_many_lines, reason = "one fixture, read top to bottom")]
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
@@ -368,7 +369,7 @@ fn no_value_on_any_console_screen() {
             term.draw(|f| secretops::tui::view::draw(f, &app))
                 .expect("draw");
             let buffer = term.backend().buffer().clone();
-            let text: String = buffer.content().iter().map(|c| c.symbol()).collect();
+            let text: String = buffer.content().iter().map(ratatui::buffer::Cell::symbol).collect();
             assert!(!text.trim().is_empty());
             assert_clean("a console screen", &text, &fx.canaries);
             screens += 1;

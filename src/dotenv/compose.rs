@@ -79,10 +79,7 @@ pub(super) fn parse(
 impl Parser<'_> {
     fn line_at(&mut self, pos: usize) -> usize {
         if pos > self.counted_to {
-            self.line += self.text.as_bytes()[self.counted_to..pos]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
+            self.line += self.text[self.counted_to..pos].matches('\n').count();
             self.counted_to = pos;
         }
         self.line
@@ -116,11 +113,11 @@ impl Parser<'_> {
         let line = self.line_at(start);
         let mut key_start = start;
         // `^export\s+` with Go's ASCII `\s` = [\t\n\f\r ].
-        if let Some(after) = text[start..].strip_prefix("export") {
-            if after.starts_with(['\t', '\n', '\u{C}', '\r', ' ']) {
-                let trimmed = after.trim_start_matches(is_space);
-                key_start = text.len() - trimmed.len();
-            }
+        if let Some(after) = text[start..].strip_prefix("export")
+            && after.starts_with(['\t', '\n', '\u{C}', '\r', ' '])
+        {
+            let trimmed = after.trim_start_matches(is_space);
+            key_start = text.len() - trimmed.len();
         }
         let (raw_key, value_from, inherited) = self.scan_key(key_start)?;
         if key_start == text.len() {
@@ -149,7 +146,7 @@ impl Parser<'_> {
             return Ok((Some(a), value_start));
         }
 
-        let (value, rest) = self.value(start, value_start)?;
+        let (value, rest) = self.value(&key, start, value_start)?;
         let a = Assignment {
             key: key.clone(),
             value: Some(secret(&value)),
@@ -196,6 +193,7 @@ impl Parser<'_> {
     /// `extractVarValue`: returns the final value and where the rest of the file begins.
     fn value(
         &mut self,
+        key: &str,
         stmt: usize,
         start: usize,
     ) -> Result<(Zeroizing<String>, usize), ParseError> {
@@ -212,22 +210,27 @@ impl Parser<'_> {
             };
             let raw = line.split_once(" #").map_or(line, |(v, _)| v);
             let raw = raw.trim_end_matches(is_unicode_space);
-            let value = self.expand(raw, stmt, start)?;
+            let value = self.expand(key, raw, stmt, start)?;
             return Ok((value, rest));
         };
         let Some((raw, rest)) = extract_quoted(text, start, quote) else {
-            return Err(self.error(stmt, start, "unterminated quoted value"));
+            return Err(self.error(
+                stmt,
+                start,
+                format!("unterminated quoted value for key {key:?}"),
+            ));
         };
         if quote == b'\'' {
             return Ok((raw, rest));
         }
         let escaped = expand_escapes(&raw);
-        let value = self.expand(&escaped, stmt, start + 1)?;
+        let value = self.expand(key, &escaped, stmt, start + 1)?;
         Ok((value, rest))
     }
 
     fn expand(
         &mut self,
+        key: &str,
         raw: &str,
         stmt: usize,
         value_pos: usize,
@@ -245,10 +248,14 @@ impl Parser<'_> {
                 stmt,
                 value_pos,
                 // The reason text is omitted: it sits in the value and is interpolated.
-                format!("required variable {var} is missing a value"),
+                format!("required variable {var} is missing a value (needed by key {key:?})"),
             )),
             Err(InterpolateError::Invalid { column, reason }) => {
-                let mut err = self.error(stmt, value_pos, format!("Invalid template: {reason}"));
+                let mut err = self.error(
+                    stmt,
+                    value_pos,
+                    format!("Invalid template in the value of key {key:?}: {reason}"),
+                );
                 let before = raw
                     .get(..column.saturating_sub(1))
                     .map_or(0, |s| s.chars().count());
@@ -325,12 +332,11 @@ fn expand_escapes(s: &str) -> Zeroizing<String> {
                 .take_while(|b| b.is_ascii_digit())
                 .count();
             let ds = &bytes[i + 2..i + 2 + digits];
-            match octal(ds) {
-                Some(c) => out.push(c),
-                None => {
-                    out.push('\\');
-                    out.push_str(&s[i + 2..i + 2 + digits]);
-                }
+            if let Some(c) = octal(ds) {
+                out.push(c);
+            } else {
+                out.push('\\');
+                out.push_str(&s[i + 2..i + 2 + digits]);
             }
             i += 2 + digits;
         }

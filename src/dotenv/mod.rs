@@ -191,7 +191,10 @@ pub(crate) fn secret(value: &str) -> SecretString {
 
 /// 1-based character column of byte offset `pos` within its line.
 pub(crate) fn column_of(text: &str, pos: usize) -> usize {
-    let pos = pos.min(text.len());
+    let mut pos = pos.min(text.len());
+    while !text.is_char_boundary(pos) {
+        pos -= 1;
+    }
     let line_start = text[..pos].rfind('\n').map_or(0, |p| p + 1);
     text[line_start..pos].chars().count() + 1
 }

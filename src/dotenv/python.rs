@@ -237,18 +237,15 @@ impl<'a> Reader<'a> {
         if self.pos >= self.s.len() {
             return raw;
         }
-        match self.statement() {
-            Ok((key, value)) => {
-                raw.key = key;
-                raw.value = value;
-            }
-            Err(NoMatch) => {
-                // `_rest_of_line`: `[^\r\n]*(?:\r|\n|\r\n)?` (a lone `\r` wins over `\r\n`).
-                let rest = self.rest();
-                let len = rest.find(['\r', '\n']).map_or(rest.len(), |p| p + 1);
-                self.advance_to(self.pos + len);
-                raw.error = true;
-            }
+        if let Ok((key, value)) = self.statement() {
+            raw.key = key;
+            raw.value = value;
+        } else {
+            // `_rest_of_line`: `[^\r\n]*(?:\r|\n|\r\n)?` (a lone `\r` wins over `\r\n`).
+            let rest = self.rest();
+            let len = rest.find(['\r', '\n']).map_or(rest.len(), |p| p + 1);
+            self.advance_to(self.pos + len);
+            raw.error = true;
         }
         raw.end = self.pos;
         raw
@@ -368,7 +365,7 @@ pub(super) fn values(text: &str, lookup: Lookup<'_>, earlier: Lookup<'_>) -> Vec
         let value = b.value.map(|v| {
             resolve(&v, &|name: &str| match defined.get(name) {
                 // A bare key defined earlier maps to None, which resolves to "".
-                Some(v) => Some(v.as_ref().map(|v| String::clone(v)).unwrap_or_default()),
+                Some(v) => Some(v.as_deref().cloned().unwrap_or_default()),
                 None => earlier(name).or_else(|| lookup(name)),
             })
         });
@@ -429,13 +426,14 @@ pub(super) fn resolve(value: &str, env: &dyn Fn(&str) -> Option<String>) -> Zero
 
 #[cfg(test)]
 mod tests {
+    use secrecy::ExposeSecret;
+
     use super::*;
 
     #[test]
     fn backtracking_quotes() {
         let b = parse_python_bindings(r"a='value\'");
         assert!(!b[0].error);
-        use secrecy::ExposeSecret;
         assert_eq!(b[0].value.as_ref().unwrap().expose_secret(), "value\\");
         let b = parse_python_bindings("a='x\nb=c");
         assert!(b[0].error);

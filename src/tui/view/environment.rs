@@ -122,13 +122,13 @@ fn draw_findings(
     let width = usize::from(findings_area.width.saturating_sub(4));
     let prefix = format!("{}/", env.name);
     let mut lines: Vec<Line<'_>> = Vec::new();
-    if let Some(s) = env.services.get(app.env_row) {
-        if let Some(e) = &s.error {
-            lines.push(Line::from(vec![
-                Span::styled(format!("{}: ", s.name), app.theme.critical),
-                Span::styled(e.clone(), app.theme.text),
-            ]));
-        }
+    if let Some(s) = env.services.get(app.env_row)
+        && let Some(e) = &s.error
+    {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}: ", s.name), app.theme.critical),
+            Span::styled(e.clone(), app.theme.text),
+        ]));
     }
     for f in app
         .findings

@@ -92,7 +92,10 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
         style,
     )];
     if app.pending > 0 {
-        spans.push(Span::styled(format!("· {} loading ", app.pending), app.theme.stale));
+        spans.push(Span::styled(
+            format!("· {} loading ", app.pending),
+            app.theme.stale,
+        ));
     }
     spans.push(Span::styled(format!("· {total} services "), app.theme.text));
     spans.push(Span::styled(
@@ -103,7 +106,10 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
         app.theme.muted,
     ));
     spans.push(Span::styled(
-        format!("· {} ", crate::display_path(&app.inventory.path, std::path::Path::new("."))),
+        format!(
+            "· {} ",
+            crate::display_path(&app.inventory.path, std::path::Path::new("."))
+        ),
         app.theme.muted,
     ));
     if let Some(note) = &app.note {
