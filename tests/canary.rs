@@ -369,7 +369,11 @@ fn no_value_on_any_console_screen() {
             term.draw(|f| secretops::tui::view::draw(f, &app))
                 .expect("draw");
             let buffer = term.backend().buffer().clone();
-            let text: String = buffer.content().iter().map(ratatui::buffer::Cell::symbol).collect();
+            let text: String = buffer
+                .content()
+                .iter()
+                .map(ratatui::buffer::Cell::symbol)
+                .collect();
             assert!(!text.trim().is_empty());
             assert_clean("a console screen", &text, &fx.canaries);
             screens += 1;

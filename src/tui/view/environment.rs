@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
-use super::{severity_style, truncate};
+use super::{severity_style, truncate, truncate_left};
 use crate::inventory::Tier;
 use crate::snapshot::Status;
 use crate::tui::app::App;
@@ -23,12 +23,31 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, index: usize) {
     ])
     .areas(area);
 
-    let table = services_table(app, env);
+    let table = services_table(app, env, table_area);
     frame.render_widget(table, table_area);
     draw_findings(frame, app, env, findings_area);
 }
 
-fn services_table<'a>(app: &'a App, env: &'a crate::snapshot::EnvState) -> Table<'a> {
+/// Column widths of the services table; text longer than its column is cut with `…`.
+const COLUMNS: [Constraint; 7] = [
+    Constraint::Length(16),
+    Constraint::Length(9),
+    Constraint::Length(8),
+    Constraint::Length(12),
+    Constraint::Length(4),
+    Constraint::Fill(2),
+    Constraint::Fill(1),
+];
+
+fn services_table<'a>(app: &'a App, env: &'a crate::snapshot::EnvState, area: Rect) -> Table<'a> {
+    let inner = Rect::new(0, 0, area.width.saturating_sub(2), 1);
+    let widths: Vec<usize> = Layout::horizontal(COLUMNS)
+        .spacing(1)
+        .split(inner)
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect();
+    let fit = |i: usize, text: &str| truncate(text, widths.get(i).copied().unwrap_or(0));
     let header = Row::new([
         "service",
         "role",
@@ -62,7 +81,7 @@ fn services_table<'a>(app: &'a App, env: &'a crate::snapshot::EnvState) -> Table
                 .or_else(|| s.origin.clone())
                 .unwrap_or_else(|| "-".into());
             let row = Row::new(vec![
-                Cell::from(s.name.clone()).style(app.theme.text),
+                Cell::from(fit(0, &s.name)).style(app.theme.text),
                 Cell::from(s.role.as_str()).style(app.theme.muted),
                 Cell::from(s.status.as_str()).style(status_style),
                 Cell::from(
@@ -74,8 +93,9 @@ fn services_table<'a>(app: &'a App, env: &'a crate::snapshot::EnvState) -> Table
                 .style(fp_style),
                 Cell::from(s.length.map_or_else(|| "-".into(), |l| l.to_string()))
                     .style(app.theme.text),
-                Cell::from(origin).style(app.theme.text),
-                Cell::from(s.source.clone()).style(app.theme.muted),
+                Cell::from(truncate_left(&origin, widths.get(5).copied().unwrap_or(0)))
+                    .style(app.theme.text),
+                Cell::from(fit(6, &s.source)).style(app.theme.muted),
             ]);
             if i == app.env_row {
                 row.style(app.theme.selected)
@@ -89,20 +109,7 @@ fn services_table<'a>(app: &'a App, env: &'a crate::snapshot::EnvState) -> Table
     } else {
         app.theme.title
     };
-    Table::new(
-        body,
-        [
-            Constraint::Length(16),
-            Constraint::Length(9),
-            Constraint::Length(8),
-            Constraint::Length(12),
-            Constraint::Length(4),
-            Constraint::Fill(2),
-            Constraint::Fill(1),
-        ],
-    )
-    .header(header)
-    .block(
+    Table::new(body, COLUMNS).header(header).block(
         Block::default()
             .borders(Borders::ALL)
             .border_style(app.theme.border)

@@ -165,3 +165,18 @@ pub fn truncate(text: &str, width: usize) -> String {
     out.push('…');
     out
 }
+
+/// Cuts text to `width` characters from the left, keeping the end (`…ing.yml:10`): for paths,
+/// the file name and line matter more than the folder.
+pub fn truncate_left(text: &str, width: usize) -> String {
+    let count = text.chars().count();
+    if count <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::from("…");
+    out.extend(text.chars().skip(count - (width - 1)));
+    out
+}

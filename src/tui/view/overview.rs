@@ -26,6 +26,9 @@ struct Geometry {
 
 const HEADER_ROWS: u16 = 2;
 
+/// Width of the finding-counts column of a transposed matrix.
+const COUNTS_WIDTH: u16 = 12;
+
 fn geometry(app: &App, body: Rect) -> Geometry {
     let rows = if app.transposed() {
         app.snapshot.environments.len()
@@ -48,7 +51,10 @@ fn geometry(app: &App, body: Rect) -> Geometry {
     .max(1);
     let inner = matrix.width.saturating_sub(2);
     let label_width = (inner / 4).clamp(10, 20);
-    let per = inner.saturating_sub(label_width) / u16::try_from(columns).unwrap_or(1).max(1);
+    // Transposed, each environment row ends with its finding counts.
+    let counts = if app.transposed() { COUNTS_WIDTH } else { 0 };
+    let per =
+        inner.saturating_sub(label_width + counts) / u16::try_from(columns).unwrap_or(1).max(1);
     Geometry {
         matrix,
         findings,
@@ -168,7 +174,18 @@ fn env_header(app: &App, env: usize, width: usize) -> (Span<'static>, Vec<Span<'
         truncate(&format!("{} ", short_tier(e.tier)), width),
         app.theme.muted,
     )];
-    let mut used = short_tier(e.tier).len() + 1;
+    let used = short_tier(e.tier).len() + 1;
+    counts.extend(count_spans(app, env, width.saturating_sub(used)));
+    (name, counts)
+}
+
+/// The environment's findings counted by severity (`2C 1H`), or `ok`, padded to `width`.
+fn count_spans(app: &App, env: usize, width: usize) -> Vec<Span<'static>> {
+    let Some(e) = app.snapshot.environments.get(env) else {
+        return vec![Span::raw(" ".repeat(width))];
+    };
+    let mut counts = Vec::new();
+    let mut used = 0;
     let counts_list = env_counts(app, &e.name);
     if counts_list.is_empty() && e.services.iter().all(|s| s.status != Status::Loading) {
         counts.push(Span::styled("ok", app.theme.ok));
@@ -190,7 +207,7 @@ fn env_header(app: &App, env: usize, width: usize) -> (Span<'static>, Vec<Span<'
         counts.push(Span::styled(label, severity_style(app, sev)));
     }
     counts.push(Span::raw(" ".repeat(width.saturating_sub(used))));
-    (name, counts)
+    counts
 }
 
 fn short_tier(t: Tier) -> &'static str {
@@ -224,6 +241,7 @@ fn draw_matrix(frame: &mut Frame<'_>, app: &App, g: &Geometry) {
                 app.theme.header,
             ));
         }
+        top.push(Span::styled("findings", app.theme.muted));
     } else {
         for env in 0..app.snapshot.environments.len() {
             let (name, counts) = env_header(app, env, cw);
@@ -268,7 +286,7 @@ fn draw_matrix(frame: &mut Frame<'_>, app: &App, g: &Geometry) {
                 ));
             }
             // The environment's finding counts follow its cells.
-            spans.extend(env_header(app, ei, cw).1);
+            spans.extend(count_spans(app, ei, usize::from(COUNTS_WIDTH)));
             lines.push(Line::from(spans));
         }
     } else {
