@@ -89,6 +89,12 @@ pub struct CheckArgs {
     /// Lowest severity that makes the exit status 1.
     #[arg(long, value_enum, default_value_t = FailOn::High)]
     pub fail_on: FailOn,
+    /// Also read health, breakers and auth rates from the configured endpoints.
+    #[arg(long)]
+    pub live: bool,
+    /// Seconds between the two scrapes that give a rate (with --live).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub window: f64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -190,9 +196,24 @@ fn check(
     for name in &args.envs {
         require_env(&inv, name)?;
     }
+    if !(args.window.is_finite() && (0.0..=3600.0).contains(&args.window)) {
+        return Err(UsageError(
+            "--window must be between 0 and 3600 seconds".into(),
+        ));
+    }
     let snap = load_snapshot(runtime, &inv)?;
-    let all = findings::evaluate(&inv, &snap);
-    let rep = report::check_report(&inv, &snap, &all, &args.envs);
+    let live = if args.live {
+        let ctx = snapshot::load_context(&inv, sources::process_lookup());
+        let window = std::time::Duration::from_secs_f64(args.window);
+        Some(runtime.block_on(crate::live::poller::read_once(&inv, &ctx, window)))
+    } else {
+        None
+    };
+    let all = match &live {
+        Some(l) => findings::evaluate_with_live(&inv, &snap, l),
+        None => findings::evaluate(&inv, &snap),
+    };
+    let rep = report::check_report(&inv, &snap, &all, &args.envs, live.as_ref());
     let failed = findings::fails(
         &rep.findings.iter().copied().cloned().collect::<Vec<_>>(),
         args.fail_on.threshold(),

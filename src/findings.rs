@@ -93,10 +93,28 @@ pub fn evaluate(inv: &Inventory, snapshot: &Snapshot) -> Vec<Finding> {
             per_service(inv, env.tier, svc, &mut out);
         }
         mismatches(env.tier, &env.name, &env.services, &mut out);
+        validator_mismatches(env.tier, &env.name, &env.services, &mut out);
         per_file(env.tier, &env.name, &env.services, &mut out);
     }
     reused_across_tiers(snapshot, &mut out);
+    sort(&mut out, snapshot);
+    out
+}
 
+/// Static findings plus the live ones.
+pub fn evaluate_with_live(
+    inv: &Inventory,
+    snapshot: &Snapshot,
+    live: &crate::live::state::LiveState,
+) -> Vec<Finding> {
+    let mut out = evaluate(inv, snapshot);
+    out.extend(crate::live::findings::evaluate(inv, live));
+    sort(&mut out, snapshot);
+    out
+}
+
+/// Most severe first, then by environment order, rule and services.
+fn sort(out: &mut [Finding], snapshot: &Snapshot) {
     let order: BTreeMap<&str, usize> = snapshot
         .environments
         .iter()
@@ -114,7 +132,6 @@ pub fn evaluate(inv: &Inventory, snapshot: &Snapshot) -> Vec<Finding> {
             .then_with(|| a.id.cmp(b.id))
             .then_with(|| a.services.cmp(&b.services))
     });
-    out
 }
 
 fn finding(
@@ -273,6 +290,35 @@ fn mismatches(tier: Tier, env: &str, services: &[ServiceState], out: &mut Vec<Fi
                         consumer.origin.as_deref().unwrap_or("unknown"),
                     ),
                     consumer.origin.clone(),
+                ));
+            }
+        }
+    }
+}
+
+/// Two validators of one environment that disagree: callers pass one and fail the other.
+fn validator_mismatches(tier: Tier, env: &str, services: &[ServiceState], out: &mut Vec<Finding>) {
+    let validators: Vec<&ServiceState> = services
+        .iter()
+        .filter(|s| s.role == Role::Validator && s.status == Status::Present)
+        .collect();
+    for (i, a) in validators.iter().enumerate() {
+        for b in &validators[i + 1..] {
+            if a.fingerprint != b.fingerprint {
+                out.push(finding(
+                    ids::MISMATCH,
+                    Severity::by_tier(tier, Severity::Critical, Severity::High),
+                    env,
+                    vec![a.id(), b.id()],
+                    format!(
+                        "validators {} ({}) and {} ({}) disagree: every caller fails on one of \
+                         them. Decide which value is right and copy it to the other.",
+                        a.id(),
+                        fp(a),
+                        b.id(),
+                        fp(b)
+                    ),
+                    b.origin.clone(),
                 ));
             }
         }

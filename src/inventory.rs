@@ -10,6 +10,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::live::spec::{AuthSpec, BreakerSpec, HealthSpec, LiveSpec};
+
 /// Where the inventory was found, and by which rule, for `secretops config path`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Discovery {
@@ -165,7 +167,7 @@ impl OneOrMany {
 /// A source as written in the TOML (paths still relative).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
-enum RawSource {
+pub enum RawSource {
     EnvFile {
         path: PathBuf,
         #[serde(default)]
@@ -297,6 +299,9 @@ struct RawEnvironment {
     tier: Tier,
     #[serde(default)]
     read_only: bool,
+    auth: Option<Spanned<AuthSpec>>,
+    #[serde(default)]
+    headers: BTreeMap<String, RawSource>,
     #[serde(default, rename = "service")]
     services: Vec<RawService>,
 }
@@ -307,6 +312,11 @@ struct RawService {
     name: Spanned<String>,
     role: Role,
     source: Spanned<RawSource>,
+    health: Option<Spanned<HealthSpec>>,
+    breaker: Option<Spanned<BreakerSpec>>,
+    auth: Option<Spanned<AuthSpec>>,
+    #[serde(default)]
+    headers: BTreeMap<String, RawSource>,
 }
 
 /// A parsed, validated inventory with every path resolved.
@@ -331,6 +341,8 @@ pub struct Environment {
     pub name: String,
     pub tier: Tier,
     pub read_only: bool,
+    /// Environment-wide live settings (`auth` for the whole environment).
+    pub live: LiveSpec,
     pub services: Vec<Service>,
 }
 
@@ -340,6 +352,7 @@ pub struct Service {
     pub name: String,
     pub role: Role,
     pub source: Source,
+    pub live: LiveSpec,
 }
 
 impl Inventory {
@@ -444,19 +457,23 @@ impl Inventory {
                         ),
                     ));
                 }
-                let span = svc.source.span();
-                let source = resolve_source(svc.source.into_inner(), base_dir, &raw.secret.name)
-                    .map_err(|m| at(span.start, m))?;
-                services.push(Service {
-                    name: svc_name,
-                    role: svc.role,
-                    source,
-                });
+                services.push(
+                    service(svc, svc_name, base_dir, &raw.secret.name)
+                        .map_err(|(offset, message)| at(offset, message))?,
+                );
             }
+            let auth_at = env.auth.as_ref().map_or(env.name.span(), Spanned::span);
+            let live = LiveSpec {
+                auth: env.auth.map(Spanned::into_inner),
+                headers: env.headers,
+                ..LiveSpec::default()
+            };
+            live.validate().map_err(|m| at(auth_at.start, m))?;
             environments.push(Environment {
                 name,
                 tier: env.tier,
                 read_only: env.read_only,
+                live,
                 services,
             });
         }
@@ -487,7 +504,7 @@ impl Inventory {
     }
 }
 
-fn resolve_source(raw: RawSource, base: &Path, secret: &str) -> Result<Source, String> {
+pub(crate) fn resolve_source(raw: RawSource, base: &Path, secret: &str) -> Result<Source, String> {
     let var = |v: Option<String>| v.unwrap_or_else(|| secret.to_string());
     Ok(match raw {
         RawSource::EnvFile {
@@ -536,6 +553,40 @@ fn resolve_source(raw: RawSource, base: &Path, secret: &str) -> Result<Source, S
                 cwd: base.to_path_buf(),
             }
         }
+    })
+}
+
+/// Resolves one service; errors carry the byte offset they point at.
+fn service(
+    svc: RawService,
+    name: String,
+    base_dir: &Path,
+    secret: &str,
+) -> Result<Service, (usize, String)> {
+    let span = svc.source.span();
+    let source =
+        resolve_source(svc.source.into_inner(), base_dir, secret).map_err(|m| (span.start, m))?;
+    let live_at = [
+        svc.health.as_ref().map(Spanned::span),
+        svc.breaker.as_ref().map(Spanned::span),
+        svc.auth.as_ref().map(Spanned::span),
+    ]
+    .into_iter()
+    .flatten()
+    .next()
+    .unwrap_or(span);
+    let live = LiveSpec {
+        health: svc.health.map(Spanned::into_inner),
+        breaker: svc.breaker.map(Spanned::into_inner),
+        auth: svc.auth.map(Spanned::into_inner),
+        headers: svc.headers,
+    };
+    live.validate().map_err(|m| (live_at.start, m))?;
+    Ok(Service {
+        name,
+        role: svc.role,
+        source,
+        live,
     })
 }
 

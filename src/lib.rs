@@ -8,6 +8,7 @@ pub mod findings;
 pub mod fingerprint;
 pub mod interpolate;
 pub mod inventory;
+pub mod live;
 pub mod logging;
 pub mod paths;
 pub mod report;
@@ -64,6 +65,18 @@ pub fn redact_quoted(message: &str) -> String {
     if open.is_some() {
         out.push('…');
     }
+    out
+}
+
+/// Makes text from a remote endpoint safe to show: control characters dropped (no terminal
+/// escapes), cut to `max` characters with `…`.
+pub fn view_text(text: &str, max: usize) -> String {
+    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+    if clean.chars().count() <= max {
+        return clean;
+    }
+    let mut out: String = clean.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
     out
 }
 

@@ -23,6 +23,9 @@ pub struct EnvReport<'a> {
     pub name: &'a str,
     pub tier: &'static str,
     pub services: Vec<ServiceReport<'a>>,
+    /// Environment-wide live signals (`auth` set on the environment), with `--live`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveReport>,
 }
 
 #[derive(Serialize)]
@@ -34,6 +37,124 @@ pub struct ServiceReport<'a> {
     pub length: Option<usize>,
     pub origin: Option<&'a str>,
     pub error: Option<&'a str>,
+    /// Health, breakers and auth rates, with `--live`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveReport>,
+}
+
+/// Live signals of one service (or an environment's `auth`).
+#[derive(Serialize)]
+pub struct LiveReport {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub breakers: Vec<BreakerReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth: Option<AuthReport>,
+}
+
+#[derive(Serialize)]
+pub struct BreakerReport {
+    pub instance: String,
+    pub name: Option<String>,
+    /// `null` when the instance could not be read or does not say.
+    pub state: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct AuthReport {
+    pub success_per_s: Option<f64>,
+    pub failure_per_s: Option<f64>,
+    /// `null` without traffic: no traffic is not 0% failure.
+    pub failure_ratio: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+fn auth_report(track: &crate::live::state::AuthTrack, configured: bool) -> Option<AuthReport> {
+    if !configured {
+        return None;
+    }
+    let error = track
+        .current
+        .as_ref()
+        .and_then(|o| o.value.as_ref().err().cloned());
+    let rates = track.rates();
+    Some(AuthReport {
+        success_per_s: rates.map(|r| round3(r.success_per_s)),
+        failure_per_s: rates.map(|r| round3(r.failure_per_s)),
+        failure_ratio: rates.and_then(|r| r.failure_ratio()).map(round3),
+        error,
+    })
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+fn service_live(
+    svc: &crate::inventory::Service,
+    live: &crate::live::state::ServiceLive,
+) -> LiveReport {
+    use crate::live::health::Health;
+    let health = live.health.as_ref();
+    LiveReport {
+        health: svc
+            .live
+            .health
+            .as_ref()
+            .map(|_| health.map_or("unknown", |h| h.value.word())),
+        health_detail: health.and_then(|h| match &h.value {
+            Health::Up => None,
+            Health::Down(r) | Health::Unreachable(r) => Some(r.clone()),
+        }),
+        latency_ms: health
+            .and_then(|h| h.latency)
+            .map(|l| u64::try_from(l.as_millis()).unwrap_or(u64::MAX)),
+        breakers: live
+            .breakers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, slot)| {
+                let url = svc
+                    .live
+                    .breaker
+                    .as_ref()
+                    .and_then(|b| b.urls.get(i))
+                    .map_or_else(String::new, |u| crate::live::breaker::instance_name(u));
+                match slot.as_ref().map(|o| &o.value.result) {
+                    None => vec![BreakerReport {
+                        instance: url,
+                        name: None,
+                        state: None,
+                        error: Some("not read".into()),
+                    }],
+                    Some(Err(e)) => vec![BreakerReport {
+                        instance: url,
+                        name: None,
+                        state: None,
+                        error: Some(e.clone()),
+                    }],
+                    Some(Ok(list)) => list
+                        .iter()
+                        .map(|b| BreakerReport {
+                            instance: url.clone(),
+                            name: Some(b.name.clone()),
+                            state: Some(b.state.map_or("UNKNOWN", |s| s.as_str())),
+                            error: None,
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+        auth: auth_report(&live.auth, svc.live.auth.is_some()),
+    }
 }
 
 /// Builds the check report for the chosen environments (all when `only` is empty).
@@ -45,19 +166,34 @@ pub fn check_report<'a>(
     snapshot: &'a Snapshot,
     findings: &'a [Finding],
     only: &[String],
+    live: Option<&crate::live::state::LiveState>,
 ) -> CheckReport<'a> {
     let chosen = |env: &str| only.is_empty() || only.iter().any(|o| o == env);
     let environments = snapshot
         .environments
         .iter()
-        .filter(|e| chosen(&e.name))
-        .map(|e| EnvReport {
+        .enumerate()
+        .filter(|(_, e)| chosen(&e.name))
+        .map(|(ei, e)| EnvReport {
             name: &e.name,
             tier: e.tier.as_str(),
+            live: live.and_then(|l| {
+                let spec = inv.environments.get(ei)?;
+                auth_report(l.environments.get(ei)?, spec.live.auth.is_some()).map(|auth| {
+                    LiveReport {
+                        health: None,
+                        health_detail: None,
+                        latency_ms: None,
+                        breakers: Vec::new(),
+                        auth: Some(auth),
+                    }
+                })
+            }),
             services: e
                 .services
                 .iter()
-                .map(|s| ServiceReport {
+                .enumerate()
+                .map(|(si, s)| ServiceReport {
                     name: &s.name,
                     role: s.role,
                     status: s.status,
@@ -65,6 +201,11 @@ pub fn check_report<'a>(
                     length: s.length,
                     origin: s.origin.as_deref(),
                     error: s.error.as_deref(),
+                    live: live.and_then(|l| {
+                        let spec = inv.environments.get(ei)?.services.get(si)?;
+                        let state = l.service(ei, si)?;
+                        (!spec.live.is_empty()).then(|| service_live(spec, state))
+                    }),
                 })
                 .collect(),
         })

@@ -219,7 +219,7 @@ pub(super) fn read(
             merge_environment(spec, file, &lookup, &mut environment)?;
         }
         if let Some(spec) = svc.env_file {
-            collect_env_files(spec, file, &lookup, &mut env_files)?;
+            collect_env_files(spec, file, &project_dir, &lookup, &mut env_files)?;
         }
     }
     if !found {
@@ -361,13 +361,15 @@ fn merge_environment(
     Ok(())
 }
 
+/// Relative `env_file` paths resolve against the project folder (the first compose file's),
+/// in override files too, as `docker compose -f a -f b` does.
 fn collect_env_files(
     spec: Spanned<EnvFileSpec>,
     file: &Path,
+    dir: &Path,
     lookup: &dyn Fn(&str) -> Option<String>,
     out: &mut Vec<EnvFileRef>,
 ) -> Result<(), SourceError> {
-    let dir = file.parent().unwrap_or_else(|| Path::new("."));
     let outer_line = line_of(&spec);
     let items: Vec<(EnvFileItem, usize)> = match spec.value {
         EnvFileSpec::One(p) => vec![(EnvFileItem::Path(p), outer_line)],

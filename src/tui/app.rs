@@ -13,6 +13,7 @@ use super::keymap::Keymap;
 use super::theme::Theme;
 use crate::findings::{self, Finding, Severity};
 use crate::inventory::Inventory;
+use crate::live::state::LiveState;
 use crate::snapshot::{ServiceState, Snapshot, Status};
 
 /// Which screen is shown.
@@ -58,6 +59,8 @@ pub enum Message {
         service: usize,
         state: Box<ServiceState>,
     },
+    /// A live poll's result.
+    Live(crate::live::poller::LiveMessage),
 }
 
 /// A short note for the status line.
@@ -82,6 +85,8 @@ pub struct App {
     pub cell: (usize, usize),
     pub overview_finding: usize,
     pub env_row: usize,
+    /// Scroll offset of long text panes (help, an environment's findings).
+    pub scroll: u16,
     pub findings_row: usize,
     /// Findings view: lowest severity shown.
     pub min_severity: Severity,
@@ -103,6 +108,12 @@ pub struct App {
     pub fingerprint_slots: HashMap<String, usize>,
     /// Set when something visible changed since the last frame.
     pub dirty: bool,
+    /// What the live pollers last saw.
+    pub live: LiveState,
+    /// Whether the inventory configures any live signal.
+    pub has_live: bool,
+    /// Live results arrived since findings were last computed.
+    live_changed: bool,
 }
 
 impl App {
@@ -118,7 +129,15 @@ impl App {
             }
         }
         let pending = snapshot.services().count();
+        let live = LiveState::new(&inventory);
+        let has_live = inventory
+            .environments
+            .iter()
+            .any(|e| e.live.auth.is_some() || e.services.iter().any(|s| !s.live.is_empty()));
         let mut app = Self {
+            live,
+            has_live,
+            live_changed: false,
             inventory,
             snapshot,
             findings: Vec::new(),
@@ -130,6 +149,7 @@ impl App {
             cell: (0, 0),
             overview_finding: 0,
             env_row: 0,
+            scroll: 0,
             findings_row: 0,
             min_severity: Severity::Low,
             env_filter: None,
@@ -187,11 +207,29 @@ impl App {
                 }
                 self.recompute();
             }
+            Message::Live(message) => {
+                self.live.apply(message);
+                self.live_changed = true;
+                self.dirty = true;
+            }
+        }
+    }
+
+    /// Brings derived state up to date before a frame; live results are batched so a burst
+    /// of polls costs one evaluation.
+    pub fn refresh(&mut self) {
+        if self.live_changed {
+            self.live_changed = false;
+            self.recompute();
         }
     }
 
     fn recompute(&mut self) {
-        self.findings = findings::evaluate(&self.inventory, &self.snapshot);
+        self.findings = if self.has_live {
+            findings::evaluate_with_live(&self.inventory, &self.snapshot, &self.live)
+        } else {
+            findings::evaluate(&self.inventory, &self.snapshot)
+        };
         let mut slots: HashMap<String, usize> = HashMap::new();
         for s in self.snapshot.services() {
             if let Some(fp) = &s.fingerprint {
@@ -212,6 +250,17 @@ impl App {
             .services
             .iter()
             .find(|s| &s.name == name)
+    }
+
+    /// Index, within its environment, of the service in a matrix cell.
+    pub fn cell_index(&self, service: usize, env: usize) -> Option<usize> {
+        let name = self.service_names.get(service)?;
+        self.snapshot
+            .environments
+            .get(env)?
+            .services
+            .iter()
+            .position(|s| &s.name == name)
     }
 
     /// Findings that name a service.
@@ -240,7 +289,7 @@ impl App {
                 text.is_empty()
                     || f.id.contains(&text)
                     || f.message.to_lowercase().contains(&text)
-                    || f.services.iter().any(|s| s.contains(&text))
+                    || f.services.iter().any(|s| s.to_lowercase().contains(&text))
             })
             .collect()
     }
@@ -254,12 +303,14 @@ impl App {
 
     fn go(&mut self, view: View) {
         if self.view != view {
+            self.scroll = 0;
             self.history.push(self.view);
             self.view = view;
         }
     }
 
     fn back(&mut self) {
+        self.scroll = 0;
         self.view = self.history.pop().unwrap_or(View::Overview);
     }
 
@@ -418,7 +469,14 @@ impl App {
                     self.back();
                 }
             }
-            Action::Filter => self.mode = Mode::Filter,
+            Action::Filter => {
+                // The filter narrows the findings list: open it if another view shows.
+                if self.view != View::Findings {
+                    self.findings_row = 0;
+                    self.go(View::Findings);
+                }
+                self.mode = Mode::Filter;
+            }
             Action::Command => self.mode = Mode::Command,
             Action::NextPane => {
                 self.pane = match self.pane {
@@ -427,6 +485,7 @@ impl App {
                 };
             }
             Action::CycleSeverity => {
+                self.go(View::Findings);
                 self.min_severity = match self.min_severity {
                     Severity::Low => Severity::Medium,
                     Severity::Medium => Severity::High,
@@ -436,6 +495,7 @@ impl App {
                 self.findings_row = 0;
             }
             Action::CycleEnvironment => {
+                self.go(View::Findings);
                 let n = self.snapshot.environments.len();
                 self.env_filter = match self.env_filter {
                     None if n > 0 => Some(0),
@@ -532,18 +592,31 @@ impl App {
                 }
             }
             View::Environment(i) => {
-                let rows = self
-                    .snapshot
-                    .environments
-                    .get(i)
-                    .map_or(0, |e| e.services.len());
-                self.env_row = step(self.env_row, rows, action);
+                // Up/down pick a service; page keys scroll the findings below.
+                if matches!(action, Action::PageUp | Action::PageDown) {
+                    let delta = u16::try_from(page).unwrap_or(u16::MAX);
+                    self.scroll = if action == Action::PageUp {
+                        self.scroll.saturating_sub(delta)
+                    } else {
+                        self.scroll.saturating_add(delta).min(500)
+                    };
+                } else {
+                    let rows = self
+                        .snapshot
+                        .environments
+                        .get(i)
+                        .map_or(0, |e| e.services.len());
+                    self.env_row = step(self.env_row, rows, action);
+                }
             }
             View::Findings => {
                 let rows = self.visible_findings().len();
                 self.findings_row = step(self.findings_row, rows, action);
             }
-            View::Help => {}
+            View::Help => {
+                let pos = usize::from(self.scroll);
+                self.scroll = u16::try_from(step(pos, 60, action)).unwrap_or(0);
+            }
         }
     }
 

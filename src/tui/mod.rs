@@ -146,11 +146,20 @@ async fn event_loop(
     app.begin_reload();
     spawn_load(&app.inventory, app.generation, &key, &ctx, &tx);
 
+    // Live pollers forward into the same channel; they stop when `_pollers` drops.
+    let (live_tx, mut live_rx) = mpsc::unbounded_channel();
+    let _pollers = crate::live::poller::spawn(&app.inventory, &ctx, &live_tx);
+    drop(live_tx);
+    // Ages and staleness change with time alone: redraw once a second when live data shows.
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
     let mut last_draw = Instant::now()
         .checked_sub(FRAME)
         .unwrap_or_else(Instant::now);
     loop {
         if app.dirty && last_draw.elapsed() >= FRAME {
+            app.refresh();
             terminal.draw(|frame| view::draw(frame, &app))?;
             app.dirty = false;
             last_draw = Instant::now();
@@ -167,6 +176,17 @@ async fn event_loop(
                 while let Ok(more) = rx.try_recv() {
                     app.on_message(more);
                 }
+                None
+            }
+            Some(message) = live_rx.recv() => {
+                app.on_message(Message::Live(message));
+                while let Ok(more) = live_rx.try_recv() {
+                    app.on_message(Message::Live(more));
+                }
+                None
+            }
+            _ = tick.tick(), if app.has_live => {
+                app.dirty = true;
                 None
             }
             () = tokio::time::sleep_until(next_frame), if app.dirty => None,

@@ -192,17 +192,6 @@ impl Theme {
         self.fingerprints = vec![Color::Reset];
         self
     }
-
-    /// The colour for a fingerprint: a stable pick from the palette.
-    pub fn fingerprint_color(&self, fingerprint: &str) -> Color {
-        let n = u64::from_str_radix(&fingerprint[..fingerprint.len().min(8)], 16).unwrap_or(0);
-        let len = self.fingerprints.len().max(1) as u64;
-        let index = usize::try_from(n % len).unwrap_or(0);
-        self.fingerprints
-            .get(index)
-            .copied()
-            .unwrap_or(Color::Reset)
-    }
 }
 
 /// Parses every built-in theme (a test and `--theme` help use this).

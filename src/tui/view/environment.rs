@@ -25,7 +25,48 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, index: usize) {
 
     let table = services_table(app, env, table_area);
     frame.render_widget(table, table_area);
-    draw_findings(frame, app, env, findings_area);
+    if !app.has_live {
+        draw_findings(frame, app, env, findings_area);
+        return;
+    }
+
+    // Live: every instance's breakers, the auth rate chart, then the findings.
+    let mut breaker_lines = Vec::new();
+    for (si, svc) in env.services.iter().enumerate() {
+        breaker_lines.extend(super::live::breaker_lines(app, index, si, &svc.name));
+    }
+    let has_chart = app
+        .live
+        .env_auth(index)
+        .is_some_and(|t| !t.history.is_empty());
+    let lines = u16::try_from(breaker_lines.len()).unwrap_or(u16::MAX);
+    let breaker_height = if lines == 0 {
+        0
+    } else {
+        lines.saturating_add(2).min(findings_area.height / 3)
+    };
+    let chart_height = if has_chart {
+        (findings_area.height / 3).clamp(0, 12)
+    } else {
+        0
+    };
+    let [breakers_area, chart_area, rest] = Layout::vertical([
+        Constraint::Length(breaker_height),
+        Constraint::Length(chart_height),
+        Constraint::Min(0),
+    ])
+    .areas(findings_area);
+    if breaker_height > 0 {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(app.theme.border)
+            .title(Span::styled(" breakers, per instance ", app.theme.title));
+        frame.render_widget(Paragraph::new(breaker_lines).block(block), breakers_area);
+    }
+    if chart_height > 0 {
+        super::live::draw_rate_chart(frame, app, index, chart_area);
+    }
+    draw_findings(frame, app, env, rest);
 }
 
 /// Column widths of the services table; text longer than its column is cut with `…`.
@@ -174,7 +215,8 @@ fn draw_findings(
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
-            .wrap(Wrap { trim: false }),
+            .wrap(Wrap { trim: false })
+            .scroll((app.scroll, 0)),
         findings_area,
     );
 }

@@ -11,6 +11,7 @@
 pub mod environment;
 pub mod findings;
 pub mod help;
+pub mod live;
 pub mod overview;
 
 use ratatui::Frame;
@@ -86,11 +87,18 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
     } else {
         app.theme.warning
     };
-    // Most important first: a narrow terminal cuts the end of the line.
-    let mut spans = vec![Span::styled(
+    // Most important first: a narrow terminal cuts the end of the line. An error note leads.
+    let mut spans = Vec::new();
+    if let Some(note) = app.note.as_ref().filter(|n| n.error) {
+        spans.push(Span::styled(
+            format!(" {} ·", note.text),
+            app.theme.critical,
+        ));
+    }
+    spans.push(Span::styled(
         format!(" {} findings ({critical} critical) ", app.findings.len()),
         style,
-    )];
+    ));
     if app.pending > 0 {
         spans.push(Span::styled(
             format!("· {} loading ", app.pending),
@@ -112,13 +120,8 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
         ),
         app.theme.muted,
     ));
-    if let Some(note) = &app.note {
-        let style = if note.error {
-            app.theme.critical
-        } else {
-            app.theme.text
-        };
-        spans.push(Span::styled(format!("· {}", note.text), style));
+    if let Some(note) = app.note.as_ref().filter(|n| !n.error) {
+        spans.push(Span::styled(format!("· {}", note.text), app.theme.text));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -13,7 +13,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::{severity_style, truncate};
 use crate::findings::{Severity, ids};
 use crate::inventory::Tier;
-use crate::snapshot::{ServiceState, Status};
+use crate::snapshot::Status;
 use crate::tui::app::{App, Mode, Pane};
 
 /// Where the matrix's parts are on screen.
@@ -28,6 +28,12 @@ const HEADER_ROWS: u16 = 2;
 
 /// Width of the finding-counts column of a transposed matrix.
 const COUNTS_WIDTH: u16 = 12;
+/// Width of the auth column of a transposed matrix (with live signals).
+const AUTH_WIDTH: u16 = 22;
+
+fn header_rows(app: &App) -> u16 {
+    HEADER_ROWS + u16::from(app.has_live && !app.transposed())
+}
 
 fn geometry(app: &App, body: Rect) -> Geometry {
     let rows = if app.transposed() {
@@ -36,8 +42,8 @@ fn geometry(app: &App, body: Rect) -> Geometry {
         app.service_names.len()
     };
     let rows = u16::try_from(rows).unwrap_or(u16::MAX);
-    let wanted = rows.saturating_add(HEADER_ROWS + 2);
-    let max_matrix = body.height.saturating_sub(5).max(HEADER_ROWS + 3);
+    let wanted = rows.saturating_add(header_rows(app) + 2);
+    let max_matrix = body.height.saturating_sub(5).max(header_rows(app) + 3);
     let [matrix, findings] = Layout::vertical([
         Constraint::Length(wanted.min(max_matrix)),
         Constraint::Min(0),
@@ -52,7 +58,11 @@ fn geometry(app: &App, body: Rect) -> Geometry {
     let inner = matrix.width.saturating_sub(2);
     let label_width = (inner / 4).clamp(10, 20);
     // Transposed, each environment row ends with its finding counts.
-    let counts = if app.transposed() { COUNTS_WIDTH } else { 0 };
+    let counts = match (app.transposed(), app.has_live) {
+        (true, true) => COUNTS_WIDTH + AUTH_WIDTH,
+        (true, false) => COUNTS_WIDTH,
+        _ => 0,
+    };
     let per =
         inner.saturating_sub(label_width + counts) / u16::try_from(columns).unwrap_or(1).max(1);
     Geometry {
@@ -68,7 +78,7 @@ pub fn hit(app: &App, column: u16, row: u16) -> Option<(usize, usize)> {
     let input = u16::from(app.mode != Mode::Normal);
     let body = Rect::new(0, 1, app.size.0, app.size.1.saturating_sub(2 + input));
     let g = geometry(app, body);
-    let first_row = g.matrix.y + 1 + HEADER_ROWS;
+    let first_row = g.matrix.y + 1 + header_rows(app);
     let first_col = g.matrix.x + 1 + g.label_width;
     if row < first_row || column < first_col || row >= g.matrix.bottom().saturating_sub(1) {
         return None;
@@ -87,7 +97,14 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, body: Rect) {
     draw_findings(frame, app, g.findings);
 }
 
-fn cell_spans(app: &App, state: Option<&ServiceState>, width: usize) -> Vec<Span<'static>> {
+fn cell_spans(app: &App, service: usize, env: usize, width: usize) -> Vec<Span<'static>> {
+    let state = app.cell_state(service, env);
+    let live = app.cell_index(service, env).map(|si| {
+        (
+            super::live::health_glyph(app, env, si),
+            super::live::breaker_glyph(app, env, si),
+        )
+    });
     let Some(s) = state else {
         return vec![Span::styled(format!("{:<width$}", "·"), app.theme.muted)];
     };
@@ -110,12 +127,21 @@ fn cell_spans(app: &App, state: Option<&ServiceState>, width: usize) -> Vec<Span
                 .copied()
                 .unwrap_or(0);
             let color = app.theme.fingerprints[slot % app.theme.fingerprints.len()];
+            // ✓ only when there is a validator to agree with.
+            let reference = s.role == crate::inventory::Role::Validator
+                || app.snapshot.environments.get(env).is_some_and(|e| {
+                    e.services.iter().any(|v| {
+                        v.role == crate::inventory::Role::Validator && v.status == Status::Present
+                    })
+                });
             let marker = if has(&[ids::MISMATCH]) {
                 "✗"
             } else if has(&[ids::WEAK_VALUE, ids::TOO_SHORT, ids::EQUALS_RELATED_SECRET]) {
                 "⚠"
-            } else {
+            } else if reference {
                 "✓"
+            } else {
+                "?"
             };
             (fp, marker, app.theme.text.fg(color))
         }
@@ -123,17 +149,24 @@ fn cell_spans(app: &App, state: Option<&ServiceState>, width: usize) -> Vec<Span
     let marker_style = match marker {
         "✓" => app.theme.ok,
         "⚠" => app.theme.warning,
-        "…" => app.theme.stale,
+        "…" | "?" => app.theme.stale,
         _ => app.theme.critical,
     };
-    let text = truncate(&text, width.saturating_sub(3));
-    let pad = width.saturating_sub(text.chars().count() + 2);
-    vec![
+    let glyphs = if app.has_live { 2 } else { 0 };
+    let text = truncate(&text, width.saturating_sub(3 + glyphs));
+    let pad = width.saturating_sub(text.chars().count() + 2 + glyphs);
+    let mut spans = vec![
         Span::styled(text, style),
         Span::raw(" "),
         Span::styled(marker.to_string(), marker_style),
-        Span::raw(" ".repeat(pad)),
-    ]
+    ];
+    if app.has_live {
+        let (health, breaker) = live.unwrap_or((Span::raw(" "), Span::raw(" ")));
+        spans.push(health);
+        spans.push(breaker);
+    }
+    spans.push(Span::raw(" ".repeat(pad)));
+    spans
 }
 
 fn env_counts(app: &App, env: &str) -> Vec<(Severity, usize)> {
@@ -241,7 +274,10 @@ fn draw_matrix(frame: &mut Frame<'_>, app: &App, g: &Geometry) {
                 app.theme.header,
             ));
         }
-        top.push(Span::styled("findings", app.theme.muted));
+        top.push(Span::styled(format!("{:<12}", "findings"), app.theme.muted));
+        if app.has_live {
+            top.push(Span::styled("auth", app.theme.muted));
+        }
     } else {
         for env in 0..app.snapshot.environments.len() {
             let (name, counts) = env_header(app, env, cw);
@@ -251,6 +287,13 @@ fn draw_matrix(frame: &mut Frame<'_>, app: &App, g: &Geometry) {
     }
     lines.push(Line::from(top));
     lines.push(Line::from(second));
+    if app.has_live && !transposed {
+        let mut third = vec![Span::raw(" ".repeat(lw))];
+        for env in 0..app.snapshot.environments.len() {
+            third.extend(super::live::auth_summary(app, env, cw));
+        }
+        lines.push(Line::from(third));
+    }
 
     let selected =
         |service: usize, env: usize| app.pane == Pane::Matrix && app.cell == (service, env);
@@ -281,12 +324,15 @@ fn draw_matrix(frame: &mut Frame<'_>, app: &App, g: &Geometry) {
             )];
             for si in 0..app.service_names.len() {
                 spans.extend(with_selection(
-                    cell_spans(app, app.cell_state(si, ei), cw),
+                    cell_spans(app, si, ei, cw),
                     selected(si, ei),
                 ));
             }
             // The environment's finding counts follow its cells.
             spans.extend(count_spans(app, ei, usize::from(COUNTS_WIDTH)));
+            if app.has_live {
+                spans.extend(super::live::auth_summary(app, ei, usize::from(AUTH_WIDTH)));
+            }
             lines.push(Line::from(spans));
         }
     } else {
@@ -297,7 +343,7 @@ fn draw_matrix(frame: &mut Frame<'_>, app: &App, g: &Geometry) {
             )];
             for ei in 0..app.snapshot.environments.len() {
                 spans.extend(with_selection(
-                    cell_spans(app, app.cell_state(si, ei), cw),
+                    cell_spans(app, si, ei, cw),
                     selected(si, ei),
                 ));
             }
