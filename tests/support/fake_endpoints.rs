@@ -59,14 +59,14 @@ async fn metrics(State(c): State<Arc<Counters>>) -> Response {
         "# HELP auth_requests_total Authentications by result.\n\
          # TYPE auth_requests_total counter\n\
          auth_requests_total{{result=\"success\",path=\"/a\\\"b\\\\c\\n\"}} {s}\n\
-         auth_requests_total{{result=\"failure\"}} {f} 1700000000000\n\
+         auth_requests_total{{result=\"failure\"}} {f}\n\
          # TYPE http_latency_seconds histogram\n\
          http_latency_seconds_bucket{{le=\"0.1\"}} 3\n\
          http_latency_seconds_bucket{{le=\"+Inf\"}} 4\n\
          http_latency_seconds_sum 0.5\n\
          http_latency_seconds_count 4\n\
          odd_gauge NaN\n\
-         inf_gauge +Inf\n\
+         inf_gauge +Inf 1700000000000\n\
          # TYPE resilience4j_circuitbreaker_state gauge\n\
          resilience4j_circuitbreaker_state{{name=\"auth\",state=\"closed\",}} 0\n\
          resilience4j_circuitbreaker_state{{name=\"auth\",state=\"open\",}} 0\n\
