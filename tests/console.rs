@@ -3,8 +3,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -265,86 +264,9 @@ fn every_theme_parses() {
 
 // ---- the real binary in tmux ----
 
-struct Tmux {
-    socket: PathBuf,
-    session: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Tmux {
-    fn start(cmdline: &str, w: u16, h: u16) -> Self {
-        let dir = tempfile::tempdir().expect("tmp");
-        let socket = dir.path().join("tmux.sock");
-        let session = "t".to_string();
-        let status = Command::new("tmux")
-            .arg("-S")
-            .arg(&socket)
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                &w.to_string(),
-                "-y",
-                &h.to_string(),
-            ])
-            .arg(cmdline)
-            .status()
-            .expect("tmux is installed (.ci/run installs it)");
-        assert!(status.success());
-        Self {
-            socket,
-            session,
-            _dir: dir,
-        }
-    }
-
-    fn capture(&self) -> String {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(["capture-pane", "-p", "-t", &self.session])
-            .output()
-            .expect("capture");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &str) {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(["send-keys", "-t", &self.session, "-l", keys])
-            .status()
-            .expect("send-keys");
-    }
-
-    /// Waits until the screen satisfies `pred`, or fails with the last screen.
-    fn wait_for(&self, what: &str, within: Duration, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.capture();
-            if pred(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < within,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .status();
-    }
-}
+#[path = "support/tmux.rs"]
+mod tmux;
+use tmux::Tmux;
 
 fn console_cmdline(home: &common::Home, inventory: &Path) -> String {
     let h = home.path().display();

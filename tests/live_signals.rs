@@ -252,3 +252,61 @@ fn no_traffic_is_not_zero_percent_failure() {
         "no traffic must not raise an auth finding"
     );
 }
+
+#[path = "support/tmux.rs"]
+mod tmux;
+
+#[test]
+fn console_updates_live_signals_while_an_endpoint_hangs() {
+    let rt = runtime();
+    let e = rt.block_on(fake::start());
+    e.counters
+        .step_success
+        .store(30, std::sync::atomic::Ordering::SeqCst);
+    e.counters
+        .step_failure
+        .store(10, std::sync::atomic::Ordering::SeqCst);
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("s.env"),
+        "SERVICE_SECRET=st-Zq8Lm3Xv7Rb2Nw6Kp1Ty5Hc9Gd4Fj0Sa\n",
+    )
+    .expect("w");
+    let u = |p: &str| e.url(p);
+    let text = [
+        "[secret]\nname = \"SERVICE_SECRET\"\n\n[[environment]]\nname = \"staging\"\ntier = \"staging\"\n".to_string(),
+        format!("auth = {{ kind = \"scrape\", url = \"{}\", success = 'auth_requests_total{{result=\"success\"}}', failure = 'auth_requests_total{{result=\"failure\"}}', interval = \"1s\" }}\n", u("/metrics")),
+        svc("auth-service", "validator", &format!("health = {{ url = \"{}\", interval = \"1s\" }}", u("/health"))),
+        svc("backend", "consumer", &format!("breaker = {{ kind = \"resilience4j\", urls = [\"{}\", \"{}\"], interval = \"1s\" }}", u("/r4j2-open"), u("/hang"))),
+    ]
+    .concat();
+    let inv = dir.path().join("secretops.toml");
+    std::fs::write(&inv, text).expect("inventory");
+    let home = common::Home::new();
+    let h = home.path().display();
+    let cmdline = format!(
+        "XDG_CONFIG_HOME={h}/config XDG_DATA_HOME={h}/data XDG_STATE_HOME={h}/state {} --config {}; echo EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_secretops"),
+        inv.display()
+    );
+    let t = tmux::Tmux::start(&cmdline, 120, 36);
+    // Rates show (75% success, 40 requests per scrape) and the open breaker is a finding,
+    // while the second breaker instance never answers.
+    let screen = t.wait_for("live rates", std::time::Duration::from_secs(20), |s| {
+        s.contains("75%") && s.contains("breaker-open") && s.contains("auth-failure-rate")
+    });
+    assert!(screen.contains('⊘'), "open breaker badge:\n{screen}");
+    let asked = std::time::Instant::now();
+    t.keys("\r");
+    t.wait_for(
+        "the environment view",
+        std::time::Duration::from_secs(2),
+        |s| s.contains("breakers, per instance") && s.contains("OPEN"),
+    );
+    assert!(asked.elapsed() < std::time::Duration::from_secs(2));
+    t.keys("q");
+    let screen = t.wait_for("exit", std::time::Duration::from_secs(5), |s| {
+        s.contains("EXIT=")
+    });
+    assert!(screen.contains("EXIT=0"), "{screen}");
+}

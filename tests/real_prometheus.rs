@@ -36,7 +36,10 @@ fn start_prometheus(target: &str) -> Prometheus {
     .expect("config");
     let child = Command::new("prometheus")
         .arg(format!("--config.file={}", config.display()))
-        .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.path().join("data").display()
+        ))
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -77,16 +80,24 @@ fn prometheus_adapter_reports_the_rates_the_target_served() {
     // Wait until Prometheus has scraped long enough to fill the 10 s rate window.
     let started = Instant::now();
     while e.counters.scrapes.load(Ordering::SeqCst) < 13 {
-        assert!(started.elapsed() < Duration::from_secs(90), "Prometheus did not scrape the target");
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "Prometheus did not scrape the target"
+        );
         std::thread::sleep(Duration::from_millis(250));
     }
     let rates = rt
-        .block_on(secretops::live::auth::prometheus_rates(&client, &spec, &headers))
+        .block_on(secretops::live::auth::prometheus_rates(
+            &client, &spec, &headers,
+        ))
         .expect("instant queries");
     let served = e.counters.scrapes.load(Ordering::SeqCst);
     assert!(served >= 2, "Prometheus scraped the target");
     let ratio = rates.failure_ratio().expect("traffic");
-    assert!((ratio - 0.25).abs() < 0.02, "failure ratio {ratio} for 10 of 40 per scrape");
+    assert!(
+        (ratio - 0.25).abs() < 0.02,
+        "failure ratio {ratio} for 10 of 40 per scrape"
+    );
     // 30 per one-second scrape; Prometheus extrapolates, so allow for jitter in its timing.
     assert!((15.0..=45.0).contains(&rates.success_per_s), "{rates:?}");
 
@@ -108,13 +119,19 @@ fn prometheus_adapter_reports_the_rates_the_target_served() {
         ..spec
     };
     let err = rt
-        .block_on(secretops::live::auth::prometheus_rates(&client, &bad, &headers))
+        .block_on(secretops::live::auth::prometheus_rates(
+            &client, &bad, &headers,
+        ))
         .expect_err("bad PromQL");
     assert!(err.contains("bad_data"), "{err}");
 
     // And the whole path through `check --live`.
     let dir = tempfile::tempdir().expect("tmp");
-    std::fs::write(dir.path().join("s.env"), "SERVICE_SECRET=st-Zq8Lm3Xv7Rb2Nw6Kp1Ty5Hc9Gd4Fj0Sa\n").expect("w");
+    std::fs::write(
+        dir.path().join("s.env"),
+        "SERVICE_SECRET=st-Zq8Lm3Xv7Rb2Nw6Kp1Ty5Hc9Gd4Fj0Sa\n",
+    )
+    .expect("w");
     let inv = dir.path().join("secretops.toml");
     std::fs::write(
         &inv,
@@ -125,9 +142,20 @@ fn prometheus_adapter_reports_the_rates_the_target_served() {
     )
     .expect("inventory");
     let home = common::Home::new();
-    let out = home.run(&["check", "--config", inv.to_str().expect("utf-8"), "--live", "--format", "json", "--fail-on", "never"]);
+    let out = home.run(&[
+        "check",
+        "--config",
+        inv.to_str().expect("utf-8"),
+        "--live",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
     assert!(out.status.success(), "{}", common::stderr(&out));
     let json: serde_json::Value = serde_json::from_str(&common::stdout(&out)).expect("json");
-    let ratio = json["environments"][0]["live"]["auth"]["failure_ratio"].as_f64().expect("ratio");
+    let ratio = json["environments"][0]["live"]["auth"]["failure_ratio"]
+        .as_f64()
+        .expect("ratio");
     assert!((ratio - 0.25).abs() < 0.02, "{json}");
 }

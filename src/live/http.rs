@@ -83,7 +83,17 @@ fn classify(e: &reqwest::Error, timeout: Duration) -> FetchError {
         source = s.source();
     }
     let all = chain.join(": ").to_lowercase();
-    if all.contains("certificate") || all.contains("tls") || all.contains("handshake") {
+    let https = e.url().is_some_and(|u| u.scheme() == "https");
+    let tls_words = [
+        "certificate",
+        "tls",
+        "handshake",
+        "corrupt message",
+        "alert",
+    ];
+    if tls_words.iter().any(|w| all.contains(w))
+        || (https && e.is_connect() && !all.contains("refused") && !all.contains("dns"))
+    {
         let last = chain.last().cloned().unwrap_or_default();
         return FetchError::Tls(crate::redact_quoted(&last));
     }

@@ -182,6 +182,210 @@ pub fn next_delay(interval: Duration, failures: u32) -> Duration {
         .max(interval)
 }
 
+/// One endpoint to poll, with the live settings whose `headers` it sends.
+#[derive(Clone)]
+enum Job {
+    Health {
+        env: usize,
+        service: usize,
+        spec: super::spec::HealthSpec,
+    },
+    Breaker {
+        env: usize,
+        service: usize,
+        instance: usize,
+        url: String,
+        spec: super::spec::BreakerSpec,
+    },
+    Auth {
+        target: AuthTarget,
+        spec: AuthSpec,
+    },
+}
+
+/// Every endpoint of the inventory, each with the settings it belongs to.
+fn jobs(inv: &Inventory) -> Vec<(Job, LiveSpec)> {
+    let mut out = Vec::new();
+    for (env, e) in inv.environments.iter().enumerate() {
+        if let Some(spec) = e.live.auth.clone() {
+            let target = AuthTarget::Environment(env);
+            out.push((Job::Auth { target, spec }, e.live.clone()));
+        }
+        for (service, svc) in e.services.iter().enumerate() {
+            let live = &svc.live;
+            if let Some(spec) = live.health.clone() {
+                out.push((Job::Health { env, service, spec }, live.clone()));
+            }
+            if let Some(spec) = &live.breaker {
+                for (instance, url) in spec.urls.iter().enumerate() {
+                    let job = Job::Breaker {
+                        env,
+                        service,
+                        instance,
+                        url: url.clone(),
+                        spec: spec.clone(),
+                    };
+                    out.push((job, live.clone()));
+                }
+            }
+            if let Some(spec) = live.auth.clone() {
+                let target = AuthTarget::Service(env, service);
+                out.push((Job::Auth { target, spec }, live.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// How a job runs: forever with back-off (the console), or once (`check --live`, where a
+/// scrape source is read twice, `window` apart).
+#[derive(Clone, Copy)]
+enum Mode {
+    Forever,
+    Once { window: Duration },
+}
+
+fn interval_of(job: &Job) -> Duration {
+    match job {
+        Job::Health { spec, .. } => spec.interval,
+        Job::Breaker { spec, .. } => spec.interval,
+        Job::Auth { spec, .. } => spec.interval,
+    }
+    .unwrap_or(DEFAULT_INTERVAL)
+}
+
+/// Polls one endpoint once; returns the message and whether it succeeded.
+async fn poll(client: &reqwest::Client, job: &Job, headers: &HeaderMap) -> (LiveMessage, bool) {
+    let now = || (Instant::now(), SystemTime::now());
+    match job {
+        Job::Health { env, service, spec } => {
+            let (health, latency) = health::probe(client, spec, headers).await;
+            let ok = health == Health::Up;
+            let msg = LiveMessage::Health {
+                env: *env,
+                service: *service,
+                health,
+                latency,
+                at: now().0,
+            };
+            (msg, ok)
+        }
+        Job::Breaker {
+            env,
+            service,
+            instance,
+            url,
+            spec,
+        } => {
+            let started = Instant::now();
+            let reading = breaker::probe_instance(client, spec, url, headers).await;
+            let ok = reading.result.is_ok();
+            let msg = LiveMessage::Breaker {
+                env: *env,
+                service: *service,
+                instance: *instance,
+                reading,
+                latency: started.elapsed(),
+                at: now().0,
+            };
+            (msg, ok)
+        }
+        Job::Auth { target, spec } => match spec.kind {
+            AuthKind::Scrape => {
+                let result = auth::scrape(client, spec, headers).await;
+                let ok = result.is_ok();
+                let (at, wall) = now();
+                (
+                    LiveMessage::AuthTotals {
+                        target: *target,
+                        result,
+                        at,
+                        wall,
+                    },
+                    ok,
+                )
+            }
+            AuthKind::Prometheus => {
+                let result = auth::prometheus_rates(client, spec, headers).await;
+                let ok = result.is_ok();
+                let (at, wall) = now();
+                (
+                    LiveMessage::AuthRates {
+                        target: *target,
+                        result,
+                        at,
+                        wall,
+                    },
+                    ok,
+                )
+            }
+        },
+    }
+}
+
+/// Runs one job until the receiver is gone (or once).
+async fn run(
+    client: reqwest::Client,
+    job: Job,
+    live: LiveSpec,
+    inv: Arc<Inventory>,
+    ctx: LoadContext,
+    tx: UnboundedSender<LiveMessage>,
+    mode: Mode,
+) {
+    let headers = match headers(&live, &inv, &ctx).await {
+        Ok(h) => h,
+        Err(e) => {
+            // A header that cannot be built is this endpoint's error, shown where it belongs.
+            if let Job::Auth { target, .. } = &job {
+                let _ = tx.send(LiveMessage::AuthRates {
+                    target: *target,
+                    result: Err(e),
+                    at: Instant::now(),
+                    wall: SystemTime::now(),
+                });
+                return;
+            }
+            tracing::warn!(error = %e, "live headers unavailable; polling without them");
+            HeaderMap::new()
+        }
+    };
+    if let (Job::Auth { target, spec }, Mode::Forever) = (&job, mode)
+        && spec.kind == AuthKind::Prometheus
+    {
+        let step = interval_of(&job).max(Duration::from_secs(5));
+        if let Ok(points) =
+            auth::prometheus_history(&client, spec, &headers, super::state::HISTORY, step).await
+        {
+            let _ = tx.send(LiveMessage::AuthHistory {
+                target: *target,
+                points,
+            });
+        }
+    }
+    let interval = interval_of(&job);
+    let rounds = match (mode, &job) {
+        (Mode::Once { .. }, Job::Auth { spec, .. }) if spec.kind == AuthKind::Scrape => 2,
+        (Mode::Once { .. }, _) => 1,
+        (Mode::Forever, _) => u64::MAX,
+    };
+    let mut failures = 0;
+    let mut round = 0;
+    loop {
+        let (msg, ok) = poll(&client, &job, &headers).await;
+        failures = if ok { 0 } else { failures + 1 };
+        round += 1;
+        if tx.send(msg).is_err() || round >= rounds || !ok && matches!(mode, Mode::Once { .. }) {
+            return;
+        }
+        let delay = match mode {
+            Mode::Forever => next_delay(interval, failures),
+            Mode::Once { window } => window,
+        };
+        tokio::time::sleep(delay).await;
+    }
+}
+
 /// Starts one task per endpoint of the inventory.
 pub fn spawn(
     inv: &Arc<Inventory>,
@@ -190,166 +394,19 @@ pub fn spawn(
 ) -> Pollers {
     let client = super::http::client();
     let mut tasks = JoinSet::new();
-    for (ei, env) in inv.environments.iter().enumerate() {
-        if let Some(spec) = env.live.auth.clone() {
-            let target = AuthTarget::Environment(ei);
-            let (inv, ctx, tx, client, live) = (
-                Arc::clone(inv),
-                ctx.clone(),
-                tx.clone(),
-                client.clone(),
-                env.live.clone(),
-            );
-            tasks.spawn(async move {
-                let headers = headers(&live, &inv, &ctx).await;
-                auth_loop(client, spec, headers, target, tx).await;
-            });
-        }
-        for (si, svc) in env.services.iter().enumerate() {
-            let live = svc.live.clone();
-            if let Some(spec) = live.health.clone() {
-                let (inv, ctx, tx, client, live) = (
-                    Arc::clone(inv),
-                    ctx.clone(),
-                    tx.clone(),
-                    client.clone(),
-                    live.clone(),
-                );
-                tasks.spawn(async move {
-                    let headers = headers(&live, &inv, &ctx).await.unwrap_or_default();
-                    let interval = spec.interval.unwrap_or(DEFAULT_INTERVAL);
-                    let mut failures = 0;
-                    loop {
-                        let (health, latency) = health::probe(&client, &spec, &headers).await;
-                        failures = if health == Health::Up {
-                            0
-                        } else {
-                            failures + 1
-                        };
-                        let msg = LiveMessage::Health {
-                            env: ei,
-                            service: si,
-                            health,
-                            latency,
-                            at: Instant::now(),
-                        };
-                        if tx.send(msg).is_err() {
-                            return;
-                        }
-                        tokio::time::sleep(next_delay(interval, failures)).await;
-                    }
-                });
-            }
-            if let Some(spec) = live.breaker.clone() {
-                for (ii, url) in spec.urls.clone().into_iter().enumerate() {
-                    let (inv, ctx, tx, client, live, spec) = (
-                        Arc::clone(inv),
-                        ctx.clone(),
-                        tx.clone(),
-                        client.clone(),
-                        live.clone(),
-                        spec.clone(),
-                    );
-                    tasks.spawn(async move {
-                        let headers = headers(&live, &inv, &ctx).await.unwrap_or_default();
-                        let interval = spec.interval.unwrap_or(DEFAULT_INTERVAL);
-                        let mut failures = 0;
-                        loop {
-                            let started = Instant::now();
-                            let reading =
-                                breaker::probe_instance(&client, &spec, &url, &headers).await;
-                            failures = if reading.result.is_ok() {
-                                0
-                            } else {
-                                failures + 1
-                            };
-                            let msg = LiveMessage::Breaker {
-                                env: ei,
-                                service: si,
-                                instance: ii,
-                                reading,
-                                latency: started.elapsed(),
-                                at: Instant::now(),
-                            };
-                            if tx.send(msg).is_err() {
-                                return;
-                            }
-                            tokio::time::sleep(next_delay(interval, failures)).await;
-                        }
-                    });
-                }
-            }
-            if let Some(spec) = live.auth.clone() {
-                let target = AuthTarget::Service(ei, si);
-                let (inv, ctx, tx, client) =
-                    (Arc::clone(inv), ctx.clone(), tx.clone(), client.clone());
-                tasks.spawn(async move {
-                    let headers = headers(&live, &inv, &ctx).await;
-                    auth_loop(client, spec, headers, target, tx).await;
-                });
-            }
-        }
+    for (job, live) in jobs(inv) {
+        let task = run(
+            client.clone(),
+            job,
+            live,
+            Arc::clone(inv),
+            ctx.clone(),
+            tx.clone(),
+            Mode::Forever,
+        );
+        tasks.spawn(task);
     }
     Pollers { tasks }
-}
-
-async fn auth_loop(
-    client: reqwest::Client,
-    spec: AuthSpec,
-    headers: Result<HeaderMap, String>,
-    target: AuthTarget,
-    tx: UnboundedSender<LiveMessage>,
-) {
-    let interval = spec.interval.unwrap_or(DEFAULT_INTERVAL);
-    let headers = match headers {
-        Ok(h) => h,
-        Err(e) => {
-            let _ = tx.send(LiveMessage::AuthRates {
-                target,
-                result: Err(e),
-                at: Instant::now(),
-                wall: SystemTime::now(),
-            });
-            return;
-        }
-    };
-    if spec.kind == AuthKind::Prometheus {
-        let step = interval.max(Duration::from_secs(5));
-        if let Ok(points) =
-            auth::prometheus_history(&client, &spec, &headers, super::state::HISTORY, step).await
-        {
-            let _ = tx.send(LiveMessage::AuthHistory { target, points });
-        }
-    }
-    let mut failures = 0;
-    loop {
-        let msg = match spec.kind {
-            AuthKind::Scrape => {
-                let result = auth::scrape(&client, &spec, &headers).await;
-                failures = if result.is_ok() { 0 } else { failures + 1 };
-                LiveMessage::AuthTotals {
-                    target,
-                    result,
-                    at: Instant::now(),
-                    wall: SystemTime::now(),
-                }
-            }
-            AuthKind::Prometheus => {
-                let result = auth::prometheus_rates(&client, &spec, &headers).await;
-                failures = if result.is_ok() { 0 } else { failures + 1 };
-                LiveMessage::AuthRates {
-                    target,
-                    result,
-                    at: Instant::now(),
-                    wall: SystemTime::now(),
-                }
-            }
-        };
-        if tx.send(msg).is_err() {
-            return;
-        }
-        tokio::time::sleep(next_delay(interval, failures)).await;
-    }
 }
 
 /// Reads every endpoint once (scrape sources twice, `window` apart), for `check --live`.
@@ -361,108 +418,17 @@ pub async fn read_once(
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let client = super::http::client();
     let mut tasks = JoinSet::new();
-    let mut auth_jobs: Vec<(AuthTarget, AuthSpec, LiveSpec)> = Vec::new();
-    for (ei, env) in inv.environments.iter().enumerate() {
-        if let Some(spec) = env.live.auth.clone() {
-            auth_jobs.push((AuthTarget::Environment(ei), spec, env.live.clone()));
-        }
-        for (si, svc) in env.services.iter().enumerate() {
-            let live = svc.live.clone();
-            if let Some(spec) = live.auth.clone() {
-                auth_jobs.push((AuthTarget::Service(ei, si), spec, live.clone()));
-            }
-            if let Some(spec) = live.health.clone() {
-                let (inv, ctx, tx, client, live) = (
-                    Arc::clone(inv),
-                    ctx.clone(),
-                    tx.clone(),
-                    client.clone(),
-                    live.clone(),
-                );
-                tasks.spawn(async move {
-                    let headers = headers(&live, &inv, &ctx).await.unwrap_or_default();
-                    let (health, latency) = health::probe(&client, &spec, &headers).await;
-                    let _ = tx.send(LiveMessage::Health {
-                        env: ei,
-                        service: si,
-                        health,
-                        latency,
-                        at: Instant::now(),
-                    });
-                });
-            }
-            if let Some(spec) = live.breaker.clone() {
-                for (ii, url) in spec.urls.clone().into_iter().enumerate() {
-                    let (inv, ctx, tx, client, live, spec) = (
-                        Arc::clone(inv),
-                        ctx.clone(),
-                        tx.clone(),
-                        client.clone(),
-                        live.clone(),
-                        spec.clone(),
-                    );
-                    tasks.spawn(async move {
-                        let headers = headers(&live, &inv, &ctx).await.unwrap_or_default();
-                        let started = Instant::now();
-                        let reading = breaker::probe_instance(&client, &spec, &url, &headers).await;
-                        let _ = tx.send(LiveMessage::Breaker {
-                            env: ei,
-                            service: si,
-                            instance: ii,
-                            reading,
-                            latency: started.elapsed(),
-                            at: Instant::now(),
-                        });
-                    });
-                }
-            }
-        }
-    }
-    for (target, spec, live) in auth_jobs {
-        let (inv, ctx, tx, client) = (Arc::clone(inv), ctx.clone(), tx.clone(), client.clone());
-        tasks.spawn(async move {
-            let headers = match headers(&live, &inv, &ctx).await {
-                Ok(h) => h,
-                Err(e) => {
-                    let _ = tx.send(LiveMessage::AuthRates {
-                        target,
-                        result: Err(e),
-                        at: Instant::now(),
-                        wall: SystemTime::now(),
-                    });
-                    return;
-                }
-            };
-            match spec.kind {
-                AuthKind::Prometheus => {
-                    let result = auth::prometheus_rates(&client, &spec, &headers).await;
-                    let _ = tx.send(LiveMessage::AuthRates {
-                        target,
-                        result,
-                        at: Instant::now(),
-                        wall: SystemTime::now(),
-                    });
-                }
-                AuthKind::Scrape => {
-                    for round in 0..2 {
-                        if round == 1 {
-                            tokio::time::sleep(window).await;
-                        }
-                        let result = auth::scrape(&client, &spec, &headers).await;
-                        let failed = result.is_err();
-                        let _ = tx.send(LiveMessage::AuthTotals {
-                            target,
-                            result,
-                            at: Instant::now(),
-                            wall: SystemTime::now(),
-                        });
-                        if failed {
-                            return;
-                        }
-                    }
-                }
-            }
-        });
+    for (job, live) in jobs(inv) {
+        let mode = Mode::Once { window };
+        tasks.spawn(run(
+            client.clone(),
+            job,
+            live,
+            Arc::clone(inv),
+            ctx.clone(),
+            tx.clone(),
+            mode,
+        ));
     }
     drop(tx);
     let mut state = super::state::LiveState::new(inv);

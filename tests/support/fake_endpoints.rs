@@ -1,5 +1,5 @@
 //! Local HTTP endpoints that speak the real formats secretops reads: Resilience4j 1.x and 2.x,
-//! Spring health with CIRCUIT_OPEN, Prometheus text and OpenMetrics (with escapes and counter
+//! Spring health with `CIRCUIT_OPEN`, Prometheus text and `OpenMetrics` (with escapes and counter
 //! resets), plus every way an endpoint can misbehave. Loopback only.
 #![allow(dead_code)]
 

@@ -117,7 +117,7 @@ pub fn auth_summary(app: &App, env: usize, width: usize) -> Vec<Span<'static>> {
                 None => "no traffic".to_string(),
                 Some(f) => format!("{:.0}% {:.1}/s", (1.0 - f) * 100.0, r.requests_per_s()),
             };
-            let style = match r.failure_ratio() {
+            let rate_style = match r.failure_ratio() {
                 _ if stale => app.theme.stale,
                 None => app.theme.muted,
                 Some(f) if f >= crate::live::findings::FAILURE_CRITICAL => app.theme.critical,
@@ -125,7 +125,7 @@ pub fn auth_summary(app: &App, env: usize, width: usize) -> Vec<Span<'static>> {
                 Some(_) => app.theme.ok,
             };
             used += text.chars().count();
-            spans.push(Span::styled(text, style));
+            spans.push(Span::styled(text, rate_style));
         }
     }
     let room = width.saturating_sub(used + 1);

@@ -252,9 +252,9 @@ fn short_tier(t: Tier) -> &'static str {
     }
 }
 
-fn draw_matrix(frame: &mut Frame<'_>, app: &App, g: &Geometry) {
-    let lw = usize::from(g.label_width);
-    let cw = usize::from(g.column_width);
+/// The matrix header: column titles, then (environments as columns) each one's tier and
+/// finding counts, and with live signals its auth rate.
+fn header_lines(app: &App, lw: usize, cw: usize) -> Vec<Line<'static>> {
     let transposed = app.transposed();
     let mut lines: Vec<Line<'static>> = Vec::new();
 
@@ -294,6 +294,15 @@ fn draw_matrix(frame: &mut Frame<'_>, app: &App, g: &Geometry) {
         }
         lines.push(Line::from(third));
     }
+
+    lines
+}
+
+fn draw_matrix(frame: &mut Frame<'_>, app: &App, g: &Geometry) {
+    let lw = usize::from(g.label_width);
+    let cw = usize::from(g.column_width);
+    let transposed = app.transposed();
+    let mut lines = header_lines(app, lw, cw);
 
     let selected =
         |service: usize, env: usize| app.pane == Pane::Matrix && app.cell == (service, env);
