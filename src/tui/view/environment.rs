@@ -60,7 +60,10 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect, index: usize) {
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(app.theme.border)
-            .title(Span::styled(" breakers, per instance ", app.theme.title));
+            .title(Span::styled(
+                " health and breakers, per instance ",
+                app.theme.title,
+            ));
         frame.render_widget(Paragraph::new(breaker_lines).block(block), breakers_area);
     }
     if chart_height > 0 {

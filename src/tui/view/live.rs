@@ -153,7 +153,48 @@ pub fn breaker_lines(app: &App, env: usize, service: usize, name: &str) -> Vec<L
         .map(|b| b.urls.clone())
         .unwrap_or_default();
     let mut lines = Vec::new();
+    let now = Instant::now();
+    let interval = app.live.interval(env, service);
+    if let Some(h) = &live.health {
+        let (text, style) = match &h.value {
+            Health::Up => ("health up".to_string(), app.theme.ok),
+            Health::Down(r) => (
+                format!("health down: {}", crate::view_text(r, 50)),
+                app.theme.critical,
+            ),
+            Health::Unreachable(r) => (
+                format!("unreachable: {}", crate::view_text(r, 50)),
+                app.theme.critical,
+            ),
+        };
+        let mut spans = vec![
+            Span::styled(format!("{name:<16} "), app.theme.text),
+            Span::styled(text, style),
+        ];
+        if let Some(l) = h.latency {
+            spans.push(Span::styled(
+                format!("  {} ms", l.as_millis()),
+                app.theme.muted,
+            ));
+        }
+        if h.is_stale(interval, now) {
+            spans.push(Span::styled(
+                format!("  stale {}s", h.age(now).as_secs()),
+                app.theme.stale,
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
     for (i, slot) in live.breakers.iter().enumerate() {
+        let age_note = slot
+            .as_ref()
+            .filter(|o| o.is_stale(interval, now))
+            .map(|o| {
+                Span::styled(
+                    format!("  stale {}s", o.age(now).as_secs()),
+                    app.theme.stale,
+                )
+            });
         let instance = urls
             .get(i)
             .map_or_else(String::new, |u| crate::live::breaker::instance_name(u));
@@ -190,6 +231,7 @@ pub fn breaker_lines(app: &App, env: usize, service: usize, name: &str) -> Vec<L
                                 .unwrap_or_default(),
                             app.theme.muted,
                         ),
+                        age_note.clone().unwrap_or_else(|| Span::raw("")),
                     ]));
                 }
             }
