@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::live::spec::{AuthSpec, BreakerSpec, HealthSpec, LiveSpec};
+use crate::runbook::spec::{RestartSpec, RunbookSpec};
 
 /// Where the inventory was found, and by which rule, for `secretops config path`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -262,6 +263,8 @@ struct RawInventory {
     ui: UiSettings,
     #[serde(default, rename = "environment")]
     environments: Vec<RawEnvironment>,
+    #[serde(default, rename = "runbook")]
+    runbooks: Vec<crate::runbook::raw::RawRunbook>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -302,6 +305,7 @@ struct RawEnvironment {
     auth: Option<Spanned<AuthSpec>>,
     #[serde(default)]
     headers: BTreeMap<String, RawSource>,
+    restart: Option<Spanned<RestartSpec>>,
     #[serde(default, rename = "service")]
     services: Vec<RawService>,
 }
@@ -333,6 +337,8 @@ pub struct Inventory {
     pub min_length: BTreeMap<Tier, usize>,
     pub ui: UiSettings,
     pub environments: Vec<Environment>,
+    /// Custom runbooks (`[[runbook]]`); the built-in ones are not listed here.
+    pub runbooks: Vec<RunbookSpec>,
 }
 
 /// One environment and its services.
@@ -343,6 +349,8 @@ pub struct Environment {
     pub read_only: bool,
     /// Environment-wide live settings (`auth` for the whole environment).
     pub live: LiveSpec,
+    /// How to restart a service after its secret changed (`restart = { program, args }`).
+    pub restart: Option<RestartSpec>,
     pub services: Vec<Service>,
 }
 
@@ -469,14 +477,23 @@ impl Inventory {
                 ..LiveSpec::default()
             };
             live.validate().map_err(|m| at(auth_at.start, m))?;
+            if let Some(r) = &env.restart
+                && r.get_ref().program.trim().is_empty()
+            {
+                return Err(at(r.span().start, "restart.program is empty".into()));
+            }
             environments.push(Environment {
                 name,
                 tier: env.tier,
                 read_only: env.read_only,
                 live,
+                restart: env.restart.map(Spanned::into_inner),
                 services,
             });
         }
+        let env_names: Vec<String> = environments.iter().map(|e| e.name.clone()).collect();
+        let runbooks = crate::runbook::raw::resolve_runbooks(raw.runbooks, &env_names)
+            .map_err(|(offset, message)| at(offset, message))?;
 
         Ok(Self {
             path: path.to_path_buf(),
@@ -487,6 +504,7 @@ impl Inventory {
             min_length: raw.policy.min_length,
             ui: raw.ui,
             environments,
+            runbooks,
         })
     }
 

@@ -112,6 +112,8 @@ pub struct App {
     pub live: LiveState,
     /// Whether the inventory configures any live signal.
     pub has_live: bool,
+    /// Runbooks and the audit log in the console.
+    pub recovery: super::recovery::Recovery,
     /// Live results arrived since findings were last computed.
     live_changed: bool,
 }
@@ -137,6 +139,7 @@ impl App {
         let mut app = Self {
             live,
             has_live,
+            recovery: super::recovery::Recovery::default(),
             live_changed: false,
             inventory,
             snapshot,

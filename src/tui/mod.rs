@@ -7,6 +7,7 @@
 pub mod action;
 pub mod app;
 pub mod keymap;
+pub mod recovery;
 pub mod settings;
 pub mod theme;
 pub mod view;
@@ -65,8 +66,10 @@ pub fn run(
     runtime: &tokio::runtime::Runtime,
     config: Option<&Path>,
     theme: Option<String>,
+    read_only: bool,
 ) -> Result<ExitCode, UsageError> {
     let (mut app, key) = prepare(config, theme)?;
+    app.recovery.read_only = read_only;
     let mut terminal = enter()?;
     if let Ok(size) = terminal.size() {
         app.size = (size.width, size.height);

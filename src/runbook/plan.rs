@@ -1,0 +1,431 @@
+//! Planning the built-in runbooks: `emergency-restore` and `breaker-reset`.
+//!
+//! A plan is computed from the environment as it is when the run starts, so its previews name
+//! the exact lines, instances and commands. Where secretops cannot act safely (a compose
+//! literal, a command source, a process environment, a file it cannot parse) the step becomes
+//! a manual one naming the exact place, and its effect is still verified afterwards.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::command::{self, fill};
+use super::context::{Read, RunContext, Truth};
+use super::spec::{DEFAULT_COMMAND_TIMEOUT, Predicate};
+use super::step::{Action, Body, SameAs, Step};
+use crate::dotenv::Dialect;
+use crate::inventory::{EnvDialect, Role, Source};
+use crate::snapshot::Status;
+
+/// The steps of a run, with what the run must remember if it stops half way.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    pub notes: Vec<String>,
+    /// Services whose value this run changes (they get restarted).
+    pub affected: Vec<String>,
+}
+
+/// Options of `emergency-restore` and `breaker-reset`.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The service whose value is right (default: the validator).
+    pub from: Option<String>,
+    /// `breaker-reset`: only this service.
+    pub service: Option<String>,
+    pub wait_timeout: Option<Duration>,
+    /// Services an earlier, failed run of the same runbook already changed.
+    pub resume_affected: Vec<String>,
+}
+
+pub(super) fn planned(id: &str, title: &str, ok: bool, detail: Vec<String>) -> Step {
+    Step {
+        id: id.into(),
+        title: title.into(),
+        preview: Vec::new(),
+        body: Body::Planned { ok, detail },
+    }
+}
+
+fn status_word(r: &Read) -> String {
+    match (&r.state.status, &r.state.fingerprint) {
+        (Status::Present, Some(fp)) => fp.to_string(),
+        (s, _) => s.as_str().to_string(),
+    }
+}
+
+/// Picks the service whose value is right: `--from`, else the validators when they agree.
+fn choose_truth(reads: &[Read], from: Option<&str>, rc: &RunContext) -> Result<usize, String> {
+    let present = |r: &Read| r.state.status == Status::Present && r.value.is_some();
+    if let Some(name) = from {
+        let i = reads
+            .iter()
+            .position(|r| r.state.name == name)
+            .ok_or_else(|| rc.unknown_service(name))?;
+        if !present(&reads[i]) {
+            return Err(format!(
+                "{name} has no value to restore from ({}); pick another service with --from",
+                status_word(&reads[i])
+            ));
+        }
+        return Ok(i);
+    }
+    let validators: Vec<usize> = (0..reads.len())
+        .filter(|&i| reads[i].state.role == Role::Validator)
+        .collect();
+    let with_value: Vec<usize> = validators
+        .iter()
+        .copied()
+        .filter(|&i| present(&reads[i]))
+        .collect();
+    let Some(&first) = with_value.first() else {
+        let names: Vec<String> = validators
+            .iter()
+            .map(|&i| format!("{} {}", reads[i].state.name, status_word(&reads[i])))
+            .collect();
+        return Err(format!(
+            "no validator of {} has a value to restore from ({}); name the service whose value \
+             is right with --from SERVICE",
+            rc.environment().name,
+            if names.is_empty() {
+                "it has no validator".into()
+            } else {
+                names.join(", ")
+            }
+        ));
+    };
+    let disagree = with_value
+        .iter()
+        .any(|&i| reads[i].state.fingerprint != reads[first].state.fingerprint);
+    if disagree {
+        let names: Vec<String> = with_value
+            .iter()
+            .map(|&i| format!("{} {}", reads[i].state.name, status_word(&reads[i])))
+            .collect();
+        return Err(format!(
+            "the validators disagree ({}); name the one whose value is right with --from SERVICE",
+            names.join(", ")
+        ));
+    }
+    Ok(first)
+}
+
+/// One line per service saying whether it agrees with the source of truth, and the indexes
+/// of those that do not.
+fn diagnose(reads: &[Read], truth_index: usize, from_origin: &str) -> (Vec<String>, Vec<usize>) {
+    let source = &reads[truth_index];
+    let from = &source.state.name;
+    let fingerprint = source.state.fingerprint.as_ref();
+    let mut detail = Vec::new();
+    let mut disagreeing = Vec::new();
+    for (i, r) in reads.iter().enumerate() {
+        let role = r.state.role.as_str();
+        let now = status_word(r);
+        detail.push(if i == truth_index {
+            format!(
+                "{} {role} {now} ← source of truth ({from_origin})",
+                r.state.name
+            )
+        } else if r.state.fingerprint.as_ref() == fingerprint {
+            format!("{} {role} {now} agrees", r.state.name)
+        } else {
+            disagreeing.push(i);
+            format!(
+                "{} {role} {now}: will get the value of {from}",
+                r.state.name
+            )
+        });
+    }
+    if disagreeing.is_empty() {
+        detail.push("every copy agrees: nothing to write".into());
+    }
+    (detail, disagreeing)
+}
+
+/// Warnings about the value about to be copied everywhere: a placeholder, too short.
+fn value_notes(source: &Read, rc: &RunContext) -> Vec<String> {
+    let from = &source.state.name;
+    let mut notes = Vec::new();
+    if let Some(marker) = source.state.traits.placeholder {
+        notes.push(format!(
+            "the value of {from} contains the placeholder marker \"{marker}\"; if it is not the \
+             real secret, stop and pick another with --from"
+        ));
+    }
+    let min = rc.inv.min_length(rc.environment().tier);
+    if source.state.length.is_some_and(|l| l < min) {
+        notes.push(format!(
+            "the value of {from} is shorter than the {min} characters {} needs; restoring it \
+             ends the outage, rotate it afterwards",
+            rc.environment().tier
+        ));
+    }
+    notes
+}
+
+/// `emergency-restore`: diagnose, write the truth everywhere it is missing or different,
+/// check agreement, restart, reset breakers, wait for recovery.
+pub async fn emergency_restore(rc: &mut RunContext, opts: &Options) -> Plan {
+    let reads = rc.read_env().await;
+    let truth_index = match choose_truth(&reads, opts.from.as_deref(), rc) {
+        Ok(i) => i,
+        Err(e) => {
+            let mut detail: Vec<String> = reads
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {} {}",
+                        r.state.name,
+                        r.state.role.as_str(),
+                        status_word(r)
+                    )
+                })
+                .collect();
+            detail.push(e);
+            return Plan {
+                steps: vec![planned(
+                    "diagnose",
+                    "diagnose: which copies disagree",
+                    false,
+                    detail,
+                )],
+                ..Plan::default()
+            };
+        }
+    };
+    let source = &reads[truth_index];
+    let (Some(value), Some(fingerprint)) = (source.value.clone(), source.state.fingerprint.clone())
+    else {
+        return Plan::default();
+    };
+    let from = source.state.name.clone();
+    let from_origin = source.state.origin.clone().unwrap_or_default();
+    let (detail, disagreeing) = diagnose(&reads, truth_index, &from_origin);
+    let mut notes = value_notes(source, rc);
+    rc.truths.push(Truth {
+        value,
+        fingerprint,
+        from: from.clone(),
+    });
+    let mut steps = vec![planned(
+        "diagnose",
+        "diagnose: which copies disagree",
+        true,
+        detail,
+    )];
+    for &i in &disagreeing {
+        steps.push(write_step(rc, i, &reads[i], &from, &from_origin));
+    }
+    if !disagreeing.is_empty() {
+        steps.push(Step {
+            id: "check:agree".into(),
+            title: "check: every copy now agrees".into(),
+            preview: vec!["read every service's source again and compare fingerprints".into()],
+            body: Body::Check(Predicate::FingerprintsAgree),
+        });
+    }
+    let mut affected: Vec<String> = opts.resume_affected.clone();
+    for &i in &disagreeing {
+        let name = &reads[i].state.name;
+        if !affected.contains(name) {
+            affected.push(name.clone());
+        }
+    }
+    steps.extend(restart_steps(rc, &affected));
+    steps.extend(super::breakers::reset_steps(rc, None));
+    match super::breakers::recovery_wait(rc, opts.wait_timeout) {
+        Some(step) => steps.push(step),
+        None => notes.push(format!(
+            "{} has no breakers or auth rates configured: secretops cannot watch it recover; \
+             check the services yourself",
+            rc.environment().name
+        )),
+    }
+    Plan {
+        steps,
+        notes,
+        affected,
+    }
+}
+
+fn dialect(d: EnvDialect) -> Dialect {
+    match d {
+        EnvDialect::Compose => Dialect::Compose,
+        EnvDialect::PythonDotenv => Dialect::PythonDotenv,
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// A write of the truth into one service's source, or a manual step where that is unsafe.
+pub(super) fn write_step(
+    rc: &RunContext,
+    index: usize,
+    read: &Read,
+    from: &str,
+    from_origin: &str,
+) -> Step {
+    let svc = &rc.environment().services[index];
+    let base = &rc.inv.base_dir;
+    let Some(truth) = rc.truth(Some(from)) else {
+        return planned("write", "write", false, vec!["no source of truth".into()]);
+    };
+    let var = svc.source.var(&rc.inv.secret).to_string();
+    let change = format!(
+        "{} {var}: {} → {} (the value of {from})",
+        svc.name,
+        status_word(read),
+        truth.fingerprint
+    );
+    let copy = format!(
+        "the value of {from} ({from_origin}, fingerprint {})",
+        truth.fingerprint
+    );
+    let env = rc.load.env.clone();
+    let lookup = move |n: &str| env(n);
+    let file_write = |path: &Path, d: Dialect| match crate::envwrite::plan(path, d, &var, &lookup) {
+        Ok(plan) => {
+            let mut preview = vec![change.clone()];
+            preview.extend(plan.preview(base));
+            preview.push(format!("then read {} back through its source", svc.name));
+            Ok(Step {
+                id: format!("write:{}", svc.name),
+                title: format!("write the value into {}", svc.name),
+                preview,
+                body: Body::Action(Action::WriteEnvFile {
+                    service: svc.name.clone(),
+                    from: from.to_string(),
+                    plan,
+                }),
+            })
+        }
+        Err(why) => Err(format!(
+            "secretops cannot rewrite {} safely ({why}); set {var} there to {copy} by hand",
+            crate::display_path(path, base)
+        )),
+    };
+    let manual_text = match &svc.source {
+        Source::EnvFile {
+            path, dialect: d, ..
+        } => match file_write(path, dialect(*d)) {
+            Ok(step) => return step,
+            Err(text) => text,
+        },
+        Source::Compose { files, service, .. } => match &read.state.origin_path {
+            Some(p) if !files.iter().any(|f| same_file(f, p)) => {
+                match file_write(p, Dialect::Compose) {
+                    Ok(step) => return step,
+                    Err(text) => text,
+                }
+            }
+            Some(_) => format!(
+                "{var} of compose service {service} is written in the compose file at {}; \
+                 secretops does not rewrite compose files: set it there to {copy}, then \
+                 recreate the container",
+                read.state.origin.clone().unwrap_or_default()
+            ),
+            None => format!(
+                "compose service {service} has no {var}: add it to its `environment` or an \
+                 `env_file` in {} with {copy}",
+                files
+                    .iter()
+                    .map(|f| crate::display_path(f, base))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+        Source::ProcessEnv { var } => format!(
+            "{} reads ${var} from its process environment: set it to {copy} where the service \
+             is started (unit file, container spec, shell), then restart it",
+            svc.name
+        ),
+        Source::Command {
+            program, args, cwd, ..
+        } => format!(
+            "{}'s value comes from the command {} (in {}): store {copy} where that command \
+             reads it (for a secret manager, add a version)",
+            svc.name,
+            command::shown(program, args, &rc.redactor),
+            cwd.display()
+        ),
+    };
+    Step {
+        id: format!("manual:{}", svc.name),
+        title: format!("restore {} by hand", svc.name),
+        preview: vec![change, manual_text.clone()],
+        body: Body::Manual {
+            text: manual_text,
+            verify: None,
+            expect: Some(SameAs {
+                service: svc.name.clone(),
+                from: from.to_string(),
+            }),
+        },
+    }
+}
+
+/// The environment's `restart` command for each affected service (or once for all).
+fn restart_steps(rc: &RunContext, affected: &[String]) -> Vec<Step> {
+    let env = rc.environment();
+    let Some(restart) = &env.restart else {
+        return Vec::new();
+    };
+    if affected.is_empty() {
+        return Vec::new();
+    }
+    let timeout = restart.timeout.unwrap_or(DEFAULT_COMMAND_TIMEOUT);
+    let per_service = restart.args.iter().any(|a| a.contains("{service}"));
+    let groups: Vec<Vec<String>> = if per_service {
+        affected.iter().map(|s| vec![s.clone()]).collect()
+    } else {
+        vec![affected.to_vec()]
+    };
+    let mut steps = Vec::new();
+    for group in groups {
+        let service = group.first().cloned().unwrap_or_default();
+        let args: Vec<String> = restart
+            .args
+            .iter()
+            .map(|a| fill(a, &[("service", &service), ("env", &env.name)]))
+            .collect();
+        let await_health: Vec<String> = group
+            .iter()
+            .filter(|s| {
+                env.services
+                    .iter()
+                    .any(|x| &x.name == *s && x.live.health.is_some())
+            })
+            .cloned()
+            .collect();
+        let shown = command::shown(&restart.program, &args, &rc.redactor);
+        let mut preview = vec![format!(
+            "run {shown} in {} (time-out {})",
+            rc.inv.base_dir.display(),
+            humantime::format_duration(timeout)
+        )];
+        for s in &await_health {
+            preview.push(format!("then wait until {s} answers healthy"));
+        }
+        steps.push(Step {
+            id: if per_service {
+                format!("restart:{service}")
+            } else {
+                "restart".into()
+            },
+            title: format!("restart {}", group.join(", ")),
+            preview,
+            body: Body::Action(Action::RunCommand {
+                program: restart.program.clone(),
+                args,
+                timeout,
+                cwd: rc.inv.base_dir.clone(),
+                await_health,
+            }),
+        });
+    }
+    steps
+}
