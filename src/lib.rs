@@ -3,6 +3,7 @@
 //! The library holds everything; `main.rs` only calls [`cli::main`]. Tests drive the same code.
 
 pub mod cli;
+pub mod demo;
 pub mod dotenv;
 pub mod findings;
 pub mod fingerprint;
