@@ -10,6 +10,7 @@
 //! over 1,000 endpoints with 10% hung against a bare tokio + reqwest loop, key-to-frame
 //! latency while polling, idle CPU, and peak memory. docs/performance.md records the figures.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -91,9 +92,9 @@ fn start_endpoints(n: usize) -> Endpoints {
     BufReader::new(child.stdout.take().expect("stdout"))
         .read_line(&mut line)
         .expect("ports line");
-    let mut parts = line.split_whitespace().skip(1);
-    let per: usize = parts.next().and_then(|p| p.parse().ok()).expect("per");
-    let ports: Vec<u16> = parts
+    let mut fields = line.split_whitespace().skip(1);
+    let per: usize = fields.next().and_then(|p| p.parse().ok()).expect("per");
+    let ports: Vec<u16> = fields
         .next()
         .expect("ports")
         .split(',')
@@ -123,9 +124,10 @@ fn write_inventory(
     std::fs::write(dir.join("fp.key"), "bench-key\n").expect("key");
     let mut i = 0;
     for e in 0..envs {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "\n[[environment]]\nname = \"env{e}\"\ntier = \"staging\"\n"
-        ));
+        );
         for s in 0..per_env {
             let file = format!("e{e}s{s}.env");
             std::fs::write(
@@ -134,13 +136,15 @@ fn write_inventory(
             )
             .expect("env");
             let role = if s == 0 { "validator" } else { "consumer" };
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 "\n[[environment.service]]\nname = \"svc{s}\"\nrole = \"{role}\"\nsource = {{ kind = \"env-file\", path = \"{file}\" }}\n"
-            ));
+            );
             if let Some(url) = urls.get(i) {
-                text.push_str(&format!(
-                    "breaker = {{ kind = \"resilience4j\", urls = [\"{url}\"], timeout = \"2s\", interval = \"{interval}\" }}\n"
-                ));
+                let _ = writeln!(
+                    text,
+                    "breaker = {{ kind = \"resilience4j\", urls = [\"{url}\"], timeout = \"2s\", interval = \"{interval}\" }}"
+                );
             }
             i += 1;
         }
@@ -521,7 +525,7 @@ fn main() {
         "\nsecretops load harness ({} cores)\n",
         std::thread::available_parallelism().map_or(0, std::num::NonZero::get)
     );
-    println!("{:<54} {:<44} {:<14} {}", "measure", "figure", "target", "");
+    println!("{:<54} {:<44} {:<14}", "measure", "figure", "target");
     for r in &rows {
         println!(
             "{:<54} {:<44} {:<14} {}",
