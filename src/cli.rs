@@ -49,6 +49,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Print the fingerprint of one value read from stdin (no echo on a terminal).
     Fingerprint,
+    /// Start a local fleet that reproduces the outage, and open the console on it.
+    Demo(DemoArgs),
     /// Inspect the inventory.
     Config {
         #[command(subcommand)]
@@ -169,6 +171,17 @@ pub struct DiffArgs {
     pub format: Format,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Folder for the fleet's env files and inventory (default: a fresh folder in the data
+    /// directory). Reusing one keeps its values.
+    #[arg(long, value_name = "DIR")]
+    pub workdir: Option<PathBuf>,
+    /// Run the fleet without the console; print `ready: <inventory>` and run until stopped.
+    #[arg(long)]
+    pub headless: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ConfigAction {
     /// Parse and validate the inventory; exit 2 with `file:line:column` on an error.
@@ -208,12 +221,17 @@ pub fn run(cli: Cli) -> Result<ExitCode, UsageError> {
         .enable_all()
         .build()?;
     match cli.command {
-        None | Some(Command::Tui) => {
-            crate::tui::run(&runtime, cli.config.as_deref(), cli.theme, cli.read_only)
-        }
+        None | Some(Command::Tui) => crate::tui::run_console(
+            &runtime,
+            cli.config.as_deref(),
+            cli.theme,
+            None,
+            cli.read_only,
+        ),
         Some(Command::Check(args)) => check(&runtime, cli.config.as_deref(), &args),
         Some(Command::Diff(args)) => diff(&runtime, cli.config.as_deref(), &args),
         Some(Command::Fingerprint) => fingerprint(cli.config.as_deref()),
+        Some(Command::Demo(args)) => demo(&runtime, &args, cli.theme, cli.read_only),
         Some(Command::Config { action }) => config(cli.config.as_deref(), &action),
         Some(Command::Runbook { action }) => {
             runbook(&runtime, cli.config.as_deref(), action, cli.read_only)
@@ -412,6 +430,58 @@ fn diff(
     };
     print(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn demo(
+    runtime: &tokio::runtime::Runtime,
+    args: &DemoArgs,
+    theme: Option<String>,
+    read_only: bool,
+) -> Result<ExitCode, UsageError> {
+    let workdir = match &args.workdir {
+        Some(dir) => dir.clone(),
+        None => {
+            let base = crate::paths::data_dir()
+                .ok_or_else(|| UsageError("no data directory; pass --workdir DIR".into()))?;
+            let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+                .to_string()
+                .replace(':', "");
+            base.join(format!("demo-{stamp}"))
+        }
+    };
+    let options = crate::demo::DemoOptions { workdir };
+    if args.headless {
+        runtime.block_on(crate::demo::run_headless(options))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "secretops demo: starting a local fleet in {}",
+        options.workdir.display()
+    );
+    let fleet = runtime.block_on(crate::demo::Fleet::start(options))?;
+    if let Err(e) = runtime.block_on(fleet.wait_ready(std::time::Duration::from_secs(30))) {
+        runtime.block_on(fleet.shutdown());
+        return Err(e.into());
+    }
+    let inventory = fleet.inventory.clone();
+    let fleet = Arc::new(fleet);
+    let result = crate::tui::run_console(
+        runtime,
+        Some(&inventory),
+        theme,
+        Some(Arc::clone(&fleet)),
+        read_only,
+    );
+    if let Ok(fleet) = Arc::try_unwrap(fleet) {
+        runtime.block_on(fleet.shutdown());
+    }
+    eprintln!(
+        "secretops demo: stopped; its files stay in {}",
+        inventory
+            .parent()
+            .map_or_else(String::new, |p| p.display().to_string())
+    );
+    result
 }
 
 fn print(text: &str) -> Result<(), UsageError> {

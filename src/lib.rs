@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod cli;
+pub mod demo;
 pub mod dotenv;
 pub mod envwrite;
 pub mod findings;

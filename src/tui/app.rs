@@ -47,6 +47,8 @@ pub enum Effect {
     /// Read every source again.
     Reload,
     Quit,
+    /// Break or heal the demo fleet (demo mode only).
+    Demo(DemoCommand),
 }
 
 /// A result sent by a background task.
@@ -59,8 +61,25 @@ pub enum Message {
         service: usize,
         state: Box<ServiceState>,
     },
+    /// A periodic re-read of a cheap source: replaces the state without counting as a load.
+    Refreshed {
+        generation: u64,
+        env: usize,
+        service: usize,
+        state: Box<ServiceState>,
+    },
     /// A live poll's result.
     Live(crate::live::poller::LiveMessage),
+    /// The outcome of something the operator asked for, for the status line.
+    Note(Result<String, String>),
+}
+
+/// `:demo` commands: break and heal the demo fleet by editing its files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DemoCommand {
+    BreakMismatch(String),
+    BreakMissing(String),
+    Heal,
 }
 
 /// A short note for the status line.
@@ -71,6 +90,9 @@ pub struct Note {
 }
 
 /// Everything the console shows.
+// Each flag is an independent fact (dirty, demo mode, live configured, live changed); an
+// enum would only hide that.
+#[allow(clippy::struct_excessive_bools)]
 pub struct App {
     pub inventory: Arc<Inventory>,
     pub snapshot: Snapshot,
@@ -108,6 +130,8 @@ pub struct App {
     pub fingerprint_slots: HashMap<String, usize>,
     /// Set when something visible changed since the last frame.
     pub dirty: bool,
+    /// The console runs on `secretops demo`: `:demo` commands are offered.
+    pub demo: bool,
     /// What the live pollers last saw.
     pub live: LiveState,
     /// Whether the inventory configures any live signal.
@@ -140,6 +164,7 @@ impl App {
             live,
             has_live,
             recovery: super::recovery::Recovery::default(),
+            demo: false,
             live_changed: false,
             inventory,
             snapshot,
@@ -209,6 +234,31 @@ impl App {
                     }
                 }
                 self.recompute();
+            }
+            Message::Refreshed {
+                generation,
+                env,
+                service,
+                state,
+            } => {
+                // A refresh never replaces a state a full reload has not delivered yet.
+                let loading = self
+                    .snapshot
+                    .environments
+                    .get(env)
+                    .and_then(|e| e.services.get(service))
+                    .is_some_and(|s| s.status == Status::Loading);
+                if generation == self.generation && !loading {
+                    self.snapshot.set(env, service, *state);
+                    self.recompute();
+                }
+            }
+            Message::Note(result) => {
+                self.note = Some(match result {
+                    Ok(text) => Note { text, error: false },
+                    Err(text) => Note { text, error: true },
+                });
+                self.dirty = true;
             }
             Message::Live(message) => {
                 self.live.apply(message);
@@ -427,6 +477,26 @@ impl App {
             ("overview" | "o", _) => self.apply(Action::Overview),
             ("help" | "h", _) => self.apply(Action::Help),
             ("reload" | "r", _) => self.apply(Action::Reload),
+            ("demo", _) if !self.demo => fail(
+                self,
+                "the :demo commands work in `secretops demo` only".to_string(),
+            ),
+            ("demo", Some(what)) => {
+                let rest: Vec<&str> = words.collect();
+                match (what, rest.as_slice()) {
+                    ("heal", []) => Some(Effect::Demo(DemoCommand::Heal)),
+                    ("break", ["mismatch", env]) => {
+                        Some(Effect::Demo(DemoCommand::BreakMismatch((*env).to_string())))
+                    }
+                    ("break", ["missing", env]) => {
+                        Some(Effect::Demo(DemoCommand::BreakMissing((*env).to_string())))
+                    }
+                    _ => fail(
+                        self,
+                        "try :demo break mismatch ENV, :demo break missing ENV, :demo heal".into(),
+                    ),
+                }
+            }
             ("theme", Some(name)) => match Theme::load(name) {
                 Ok(theme) => {
                     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

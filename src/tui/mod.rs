@@ -61,21 +61,34 @@ pub fn prepare(
     Ok((App::new(inv, theme, keymap), key))
 }
 
-/// Opens the console and runs it until the operator quits.
-pub fn run(
+/// Opens the console and runs it until the operator quits. With a demo fleet, the `:demo`
+/// commands break and heal it.
+pub fn run_console(
     runtime: &tokio::runtime::Runtime,
     config: Option<&Path>,
     theme: Option<String>,
+    demo: Option<Arc<crate::demo::Fleet>>,
     read_only: bool,
 ) -> Result<ExitCode, UsageError> {
     let (mut app, key) = prepare(config, theme)?;
+    app.demo = demo.is_some();
     app.recovery.read_only = read_only;
     let mut terminal = enter()?;
     if let Ok(size) = terminal.size() {
         app.size = (size.width, size.height);
     }
     let ctx = snapshot::load_context(&app.inventory, sources::process_lookup());
-    let result = runtime.block_on(event_loop(&mut terminal, app, Arc::new(key), ctx));
+    let result = runtime.block_on(event_loop(
+        &mut terminal,
+        app,
+        Services {
+            key: Arc::new(key),
+            ctx,
+            demo,
+        },
+        EventStream::new(),
+        || {},
+    ));
     leave();
     tracing::info!("console closed");
     result.map(|()| ExitCode::SUCCESS)
@@ -105,6 +118,67 @@ fn leave() {
         crossterm::cursor::Show
     );
     let _ = disable_raw_mode();
+}
+
+/// How often file sources are read again.
+const REFRESH: Duration = Duration::from_secs(3);
+
+/// What the event loop needs besides the app: the fingerprint key, the source context, and
+/// the demo fleet when there is one.
+pub struct Services {
+    pub key: Arc<FingerprintKey>,
+    pub ctx: LoadContext,
+    pub demo: Option<Arc<crate::demo::Fleet>>,
+}
+
+fn run_demo_command(
+    fleet: &crate::demo::Fleet,
+    command: &app::DemoCommand,
+) -> Result<String, String> {
+    let result = match command {
+        app::DemoCommand::BreakMismatch(env) => fleet.break_mismatch(env),
+        app::DemoCommand::BreakMissing(env) => fleet.break_missing(env),
+        app::DemoCommand::Heal => fleet.heal(),
+    };
+    result.map_err(|e| e.to_string())
+}
+
+/// Re-reads the sources that are cheap to read (files and the process environment), keeping
+/// their last state on screen meanwhile; commands and remote stores are read on `r` only.
+pub fn spawn_refresh(
+    inventory: &Arc<Inventory>,
+    generation: u64,
+    key: &Arc<FingerprintKey>,
+    ctx: &LoadContext,
+    tx: &mpsc::UnboundedSender<Message>,
+) {
+    use crate::inventory::Source;
+    for (env, e) in inventory.environments.iter().enumerate() {
+        for (service, s) in e.services.iter().enumerate() {
+            if !matches!(
+                s.source,
+                Source::EnvFile { .. } | Source::Compose { .. } | Source::ProcessEnv { .. }
+            ) {
+                continue;
+            }
+            let (inv, key, ctx, tx) = (
+                Arc::clone(inventory),
+                Arc::clone(key),
+                ctx.clone(),
+                tx.clone(),
+            );
+            tokio::spawn(async move {
+                if let Some(state) = snapshot::load_service(&inv, env, service, &key, &ctx).await {
+                    let _ = tx.send(Message::Refreshed {
+                        generation,
+                        env,
+                        service,
+                        state: Box::new(state),
+                    });
+                }
+            });
+        }
+    }
 }
 
 /// Starts one task per service; each sends its result (errors included) when done.
@@ -137,15 +211,31 @@ pub fn spawn_load(
     }
 }
 
-async fn event_loop(
-    terminal: &mut Term,
+/// Runs the console until it quits: terminal events from `events`, sources and live polls
+/// from background tasks. `on_frame` is called after every frame drawn (benchmarks time
+/// key-to-frame with it).
+///
+/// Input is drawn at once; background updates are batched to at most one frame per
+/// [`FRAME`], and nothing is drawn while nothing changed.
+pub async fn event_loop<B, S>(
+    terminal: &mut Terminal<B>,
     mut app: App,
-    key: Arc<FingerprintKey>,
-    ctx: LoadContext,
-) -> Result<(), UsageError> {
+    services: Services,
+    mut events: S,
+    mut on_frame: impl FnMut(),
+) -> Result<(), UsageError>
+where
+    B: ratatui::backend::Backend,
+    B::Error: std::fmt::Display,
+    S: futures::Stream<Item = std::io::Result<crossterm::event::Event>> + Unpin,
+{
+    let Services { key, ctx, demo } = services;
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut events = EventStream::new();
     let mut sigterm = signal_stream()?;
+    // File sources are read again every few seconds, so an edit by hand shows up by itself.
+    let mut refresh = tokio::time::interval(REFRESH);
+    refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    refresh.tick().await;
     app.begin_reload();
     spawn_load(&app.inventory, app.generation, &key, &ctx, &tx);
 
@@ -160,17 +250,25 @@ async fn event_loop(
     let mut last_draw = Instant::now()
         .checked_sub(FRAME)
         .unwrap_or_else(Instant::now);
+    let mut urgent = false;
     loop {
-        if app.dirty && last_draw.elapsed() >= FRAME {
+        if app.dirty && (urgent || last_draw.elapsed() >= FRAME) {
             app.refresh();
-            terminal.draw(|frame| view::draw(frame, &app))?;
+            terminal
+                .draw(|frame| view::draw(frame, &app))
+                .map_err(|e| UsageError(format!("cannot draw: {e}")))?;
             app.dirty = false;
+            urgent = false;
             last_draw = Instant::now();
+            on_frame();
         }
         let next_frame = tokio::time::Instant::from_std(last_draw + FRAME);
         let effect = tokio::select! {
             event = events.next() => match event {
-                Some(Ok(event)) => app.on_event(&event),
+                Some(Ok(event)) => {
+                    urgent = true;
+                    app.on_event(&event)
+                }
                 Some(Err(e)) => return Err(UsageError(format!("terminal input failed: {e}"))),
                 None => Some(Effect::Quit),
             },
@@ -188,6 +286,10 @@ async fn event_loop(
                 }
                 None
             }
+            _ = refresh.tick() => {
+                spawn_refresh(&app.inventory, app.generation, &key, &ctx, &tx);
+                None
+            }
             _ = tick.tick(), if app.has_live => {
                 app.dirty = true;
                 None
@@ -200,6 +302,15 @@ async fn event_loop(
             Some(Effect::Reload) => {
                 app.begin_reload();
                 spawn_load(&app.inventory, app.generation, &key, &ctx, &tx);
+            }
+            Some(Effect::Demo(command)) => {
+                let note = match &demo {
+                    Some(fleet) => run_demo_command(fleet, &command),
+                    None => Err("not in demo mode: start with `secretops demo`".to_string()),
+                };
+                app.on_message(Message::Note(note));
+                // Show the edit at once instead of at the next refresh.
+                spawn_refresh(&app.inventory, app.generation, &key, &ctx, &tx);
             }
             None => {}
         }

@@ -43,6 +43,21 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Span::styled(what, app.theme.text),
         ]));
     }
+    if app.demo {
+        for (cmd, what) in [
+            (
+                ":demo break mismatch ENV",
+                "give ENV's backend a different secret",
+            ),
+            (":demo break missing ENV", "empty ENV's backend secret"),
+            (":demo heal", "put every file back as it started"),
+        ] {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {cmd:<26}"), app.theme.header),
+                Span::styled(what, app.theme.text),
+            ]));
+        }
+    }
     lines.push(Line::default());
     lines.push(Line::styled(
         "  mouse: click selects a cell, the wheel scrolls",
