@@ -90,13 +90,7 @@ pub async fn run(action: &Action, rc: &RunContext) -> ActionResult {
                 ..ActionResult::default()
             }
         }
-        Action::HttpRequest {
-            method,
-            url,
-            body,
-            expect_status,
-            timeout,
-        } => http(method, url, body.as_deref(), *expect_status, *timeout, rc).await,
+        Action::HttpRequest(call) => http(call, rc).await,
     }
 }
 
@@ -334,39 +328,56 @@ async fn wait_healthy(service: &str, budget: Duration, rc: &RunContext) -> (bool
     }
 }
 
-async fn http(
-    method: &str,
-    url: &str,
-    body: Option<&str>,
-    expect: u16,
-    timeout: Duration,
-    rc: &RunContext,
-) -> ActionResult {
-    let url = fill(url, &[("env", rc.environment().name.as_str())]);
-    let shown = format!("{method} {}", safe_url(&url));
-    let Ok(m) = reqwest::Method::from_bytes(method.as_bytes()) else {
-        return ActionResult::failed(format!("\"{method}\" is not an HTTP method"));
+async fn http(call: &super::spec::HttpCall, rc: &RunContext) -> ActionResult {
+    let shown = format!("{} {}", call.method, safe_url(&call.url));
+    let Ok(m) = reqwest::Method::from_bytes(call.method.as_bytes()) else {
+        return ActionResult::failed(format!("\"{}\" is not an HTTP method", call.method));
     };
-    let mut request = rc.client.request(m, &url);
-    if let Some(b) = body {
-        request = request.body(b.to_string());
+    let mut request = rc.client.request(m, &call.url);
+    if let Some(b) = &call.body {
+        request = request.body(b.clone());
     }
-    match crate::live::http::fetch(request, timeout, true).await {
+    let mut lines = Vec::new();
+    if let Some(secret) = &call.secret {
+        // The value the service holds now, read afresh: the point is to test what it sends.
+        let read = match rc.service_index(&secret.from) {
+            Some(i) => rc.read_service(i).await,
+            None => None,
+        };
+        let Some((value, fp)) = read.and_then(|r| Some((r.value?, r.state.fingerprint?))) else {
+            return ActionResult::failed(format!(
+                "{} has no value to send in {}",
+                secret.from, secret.header
+            ));
+        };
+        match crate::live::http::sensitive_headers(&[(secret.header.clone(), value)]) {
+            Ok(h) => request = request.headers(h),
+            Err(e) => return ActionResult::failed(e),
+        }
+        lines.push(format!(
+            "sent {} with the value of {} ({fp})",
+            secret.header, secret.from
+        ));
+    }
+    match crate::live::http::fetch(request, call.timeout, true).await {
         Err(e) => ActionResult::failed(format!("{shown}: {e}")),
         Ok(f) => {
             let text = String::from_utf8_lossy(&f.body);
             let excerpt = rc.redactor.view(&text, 160);
-            let ok = f.status == expect;
-            let mut lines = vec![format!(
-                "{shown} answered {} (expected {expect}) in {} ms",
-                f.status,
-                f.latency.as_millis()
-            )];
+            lines.insert(
+                0,
+                format!(
+                    "{shown} answered {} (expected {}) in {} ms",
+                    f.status,
+                    call.expect_status,
+                    f.latency.as_millis()
+                ),
+            );
             if !excerpt.trim().is_empty() {
                 lines.push(format!("| {excerpt}"));
             }
             ActionResult {
-                ok,
+                ok: f.status == call.expect_status,
                 lines,
                 ..ActionResult::default()
             }

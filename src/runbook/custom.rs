@@ -36,9 +36,8 @@ fn named(step: &CustomStep) -> Vec<&str> {
             .chain(service.as_deref())
             .collect(),
         CustomBody::ResetBreakers { service } => service.as_deref().into_iter().collect(),
-        CustomBody::Manual { .. }
-        | CustomBody::RunCommand { .. }
-        | CustomBody::HttpRequest { .. } => Vec::new(),
+        CustomBody::HttpRequest(call) => call.secret.iter().map(|s| s.from.as_str()).collect(),
+        CustomBody::Manual { .. } | CustomBody::RunCommand { .. } => Vec::new(),
     }
 }
 
@@ -152,33 +151,30 @@ fn single(no: usize, step: &CustomStep, rc: &RunContext) -> Option<Step> {
                 }),
             }
         }
-        CustomBody::HttpRequest {
-            method,
-            url,
-            body,
-            expect_status,
-            timeout,
-        } => {
-            let filled = fill(url, &[("env", env_name)]);
+        CustomBody::HttpRequest(call) => {
+            let mut call = call.clone();
+            call.url = fill(&call.url, &[("env", env_name)]);
+            let shown = safe_url(&call.url);
             let mut preview = vec![format!(
-                "{method} {}, expecting HTTP {expect_status} within {}",
-                safe_url(&filled),
-                humantime::format_duration(*timeout)
+                "{} {shown}, expecting HTTP {} within {}",
+                call.method,
+                call.expect_status,
+                humantime::format_duration(call.timeout)
             )];
-            if let Some(b) = body {
+            if let Some(b) = &call.body {
                 preview.push(format!("with a body of {} bytes", b.len()));
+            }
+            if let Some(s) = &call.secret {
+                preview.push(format!(
+                    "with {} set to the value {} reads when the request is sent (not shown)",
+                    s.header, s.from
+                ));
             }
             Step {
                 id: format!("{no}:http-request"),
-                title: title(format!("{method} {}", safe_url(&filled))),
+                title: title(format!("{} {shown}", call.method)),
                 preview,
-                body: Body::Action(Action::HttpRequest {
-                    method: method.clone(),
-                    url: filled,
-                    body: body.clone(),
-                    expect_status: *expect_status,
-                    timeout: *timeout,
-                }),
+                body: Body::Action(Action::HttpRequest(call)),
             }
         }
         CustomBody::WriteSecret { .. } | CustomBody::ResetBreakers { .. } => return None,

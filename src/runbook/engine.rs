@@ -302,7 +302,7 @@ impl Engine {
                     && let Err(e) = self.record(step, &r, began.elapsed())
                 {
                     let r = StepResult::new(Outcome::Failed, vec![e.to_string()])
-                        .next("fix the audit log's folder, then resume");
+                        .next("make the audit log writable");
                     return self.stop(index, step, plan, r, &completed, resume_path, started);
                 }
                 r
@@ -381,7 +381,7 @@ impl Engine {
                 }
                 if let Err((outcome, why)) = self.confirm(index, step).await {
                     return StepResult::new(outcome, vec![why])
-                        .next("nothing was changed by this step; run again when ready");
+                        .next("nothing was changed by this step");
                 }
                 let done = actions::run(action, &self.rc).await;
                 let outcome = if done.ok {

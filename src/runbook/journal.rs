@@ -47,7 +47,11 @@ impl Engine {
             };
             match resume::save(resume_path, &state) {
                 Ok(()) => {
-                    let _ = write!(next, ", then resume: {}", self.resume_command());
+                    let _ = write!(
+                        next,
+                        ". To carry on from this step: {}",
+                        self.resume_command()
+                    );
                 }
                 Err(e) => {
                     let _ = write!(next, " (the resume file could not be written: {e})");

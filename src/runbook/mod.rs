@@ -40,7 +40,7 @@ pub struct Confirmation {
 }
 
 /// What to run, where, and how.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunRequest {
     pub runbook: String,
     pub environment: String,
@@ -102,7 +102,7 @@ pub fn list(inv: &Inventory) -> Vec<Listed> {
                 CustomBody::WriteSecret { .. }
                     | CustomBody::ResetBreakers { .. }
                     | CustomBody::RunCommand { .. }
-                    | CustomBody::HttpRequest { .. }
+                    | CustomBody::HttpRequest(_)
             )
         }),
     }));

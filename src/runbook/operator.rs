@@ -132,7 +132,7 @@ impl Engine {
             lines.push("confirmed by the operator (secretops cannot check this one)".into());
         }
         let mut r = StepResult::new(if ok { Outcome::Ok } else { Outcome::Failed }, lines)
-            .next("the change is not visible yet; check it and resume");
+            .next("the change does not show yet; check it");
         r.before = before;
         if let Some(e) = expect {
             r.after = self.fingerprint_of(&e.service).await;
@@ -202,8 +202,8 @@ pub(super) fn target(step: &Step, rc: &super::context::RunContext) -> String {
         Body::Action(Action::RunCommand { program, args, .. }) => {
             super::command::shown(program, args, &rc.redactor)
         }
-        Body::Action(Action::HttpRequest { method, url, .. }) => {
-            format!("{method} {}", super::command::safe_url(url))
+        Body::Action(Action::HttpRequest(call)) => {
+            format!("{} {}", call.method, super::command::safe_url(&call.url))
         }
         Body::Manual {
             expect: Some(e), ..

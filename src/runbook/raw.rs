@@ -11,7 +11,7 @@ use toml::Spanned;
 
 use super::spec::{
     BUILT_IN, CustomBody, CustomStep, DEFAULT_COMMAND_TIMEOUT, DEFAULT_THRESHOLD, DEFAULT_WAIT,
-    Predicate, RunbookSpec,
+    HttpCall, Predicate, RunbookSpec, SecretHeader,
 };
 
 /// `[[runbook]]` as written.
@@ -75,6 +75,7 @@ pub struct RawStep {
     url: Option<String>,
     body: Option<String>,
     expect_status: Option<u16>,
+    secret_header: Option<String>,
 }
 
 impl RawStep {
@@ -95,6 +96,7 @@ impl RawStep {
             ("url", self.url.is_some()),
             ("body", self.body.is_some()),
             ("expect_status", self.expect_status.is_some()),
+            ("secret_header", self.secret_header.is_some()),
         ]
         .into_iter()
         .filter_map(|(n, set)| set.then_some(n))
@@ -240,6 +242,25 @@ fn action(step: &RawStep) -> Result<(Vec<&'static str>, CustomBody), String> {
             if !matches!(parsed.scheme(), "http" | "https") {
                 return Err(format!("url \"{url}\" must start with http:// or https://"));
             }
+            let secret = match (&step.secret_header, &step.from) {
+                (Some(header), Some(from)) => {
+                    if reqwest::header::HeaderName::from_bytes(header.as_bytes()).is_err() {
+                        return Err(format!("secret_header \"{header}\" is not a header name"));
+                    }
+                    Some(SecretHeader {
+                        header: header.clone(),
+                        from: from.clone(),
+                    })
+                }
+                (None, None) => None,
+                _ => {
+                    return Err(
+                        "secret_header and from go together: the header, and the service whose \
+                         value it carries"
+                            .into(),
+                    );
+                }
+            };
             (
                 vec![
                     "action",
@@ -248,8 +269,10 @@ fn action(step: &RawStep) -> Result<(Vec<&'static str>, CustomBody), String> {
                     "body",
                     "expect_status",
                     "timeout",
+                    "secret_header",
+                    "from",
                 ],
-                CustomBody::HttpRequest {
+                CustomBody::HttpRequest(HttpCall {
                     method,
                     url,
                     body: step.body.clone(),
@@ -258,7 +281,8 @@ fn action(step: &RawStep) -> Result<(Vec<&'static str>, CustomBody), String> {
                         step.timeout.as_ref(),
                         crate::live::spec::DEFAULT_TIMEOUT,
                     )?,
-                },
+                    secret,
+                }),
             )
         }
     })

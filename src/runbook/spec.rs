@@ -110,13 +110,29 @@ pub enum CustomBody {
         args: Vec<String>,
         timeout: Duration,
     },
-    HttpRequest {
-        method: String,
-        url: String,
-        body: Option<String>,
-        expect_status: u16,
-        timeout: Duration,
-    },
+    HttpRequest(HttpCall),
+}
+
+/// An HTTP request whose answer must have one status: a self-test endpoint, a health page,
+/// the auth flow itself.
+#[derive(Clone, Debug)]
+pub struct HttpCall {
+    pub method: String,
+    /// `{env}` is replaced by the environment's name.
+    pub url: String,
+    pub body: Option<String>,
+    pub expect_status: u16,
+    pub timeout: Duration,
+    /// Send a service's current value in a header, to check the auth flow end to end.
+    pub secret: Option<SecretHeader>,
+}
+
+/// `secret_header = "X-Service-Secret"` with `from = "backend"`: the header carries the value
+/// `from` reads at the moment the request is sent. It is never shown.
+#[derive(Clone, Debug)]
+pub struct SecretHeader {
+    pub header: String,
+    pub from: String,
 }
 
 /// A custom runbook from the inventory.

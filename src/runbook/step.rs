@@ -59,7 +59,9 @@ pub enum Action {
         plan: EnvWritePlan,
     },
     /// Close breakers, instance by instance.
-    ResetBreakers { targets: Vec<ResetTarget> },
+    ResetBreakers {
+        targets: Vec<ResetTarget>,
+    },
     RunCommand {
         program: String,
         args: Vec<String>,
@@ -68,13 +70,7 @@ pub enum Action {
         /// Services whose health is awaited afterwards (a restart).
         await_health: Vec<String>,
     },
-    HttpRequest {
-        method: String,
-        url: String,
-        body: Option<String>,
-        expect_status: u16,
-        timeout: Duration,
-    },
+    HttpRequest(super::spec::HttpCall),
 }
 
 /// `service` must read the same value as the truth called `from`.
@@ -134,7 +130,7 @@ impl Action {
             Self::WriteEnvFile { .. } => "write-secret",
             Self::ResetBreakers { .. } => "reset-breakers",
             Self::RunCommand { .. } => "run-command",
-            Self::HttpRequest { .. } => "http-request",
+            Self::HttpRequest(_) => "http-request",
         }
     }
 }

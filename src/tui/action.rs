@@ -28,6 +28,8 @@ pub enum Action {
     Overview,
     CycleSeverity,
     CycleEnvironment,
+    Runbook,
+    Audit,
 }
 
 impl Action {
@@ -48,6 +50,8 @@ impl Action {
         Self::Findings,
         Self::CycleSeverity,
         Self::CycleEnvironment,
+        Self::Runbook,
+        Self::Audit,
         Self::Filter,
         Self::Command,
         Self::Reload,
@@ -78,6 +82,8 @@ impl Action {
             Self::Overview => "overview",
             Self::CycleSeverity => "cycle-severity",
             Self::CycleEnvironment => "cycle-environment",
+            Self::Runbook => "runbook",
+            Self::Audit => "audit",
         }
     }
 
@@ -104,6 +110,10 @@ impl Action {
             Self::Overview => "back to the overview",
             Self::CycleSeverity => "findings: cycle minimum severity",
             Self::CycleEnvironment => "findings: cycle environment filter",
+            Self::Runbook => {
+                "emergency-restore on the environment in view (runbook view: resume a failed run)"
+            }
+            Self::Audit => "show the audit log of runbook steps",
         }
     }
 

@@ -24,6 +24,9 @@ pub enum View {
     Environment(usize),
     Findings,
     Help,
+    /// The runbook the console started last.
+    Runbook,
+    Audit,
 }
 
 /// Which pane of the overview has the focus.
@@ -39,6 +42,8 @@ pub enum Mode {
     Normal,
     Filter,
     Command,
+    /// Typing a runbook confirmation.
+    Confirm,
 }
 
 /// What the event loop must do after a state change (the app itself does no I/O).
@@ -49,6 +54,12 @@ pub enum Effect {
     Quit,
     /// Break or heal the demo fleet (demo mode only).
     Demo(DemoCommand),
+    /// Start the runbook engine.
+    StartRunbook(Box<crate::runbook::RunRequest>),
+    /// Hand the operator's answer to the running engine.
+    Answer(crate::runbook::step::Answer),
+    /// Read the audit log.
+    LoadAudit,
 }
 
 /// A result sent by a background task.
@@ -72,6 +83,10 @@ pub enum Message {
     Live(crate::live::poller::LiveMessage),
     /// The outcome of something the operator asked for, for the status line.
     Note(Result<String, String>),
+    /// The running runbook's news.
+    Runbook(crate::runbook::step::RunEvent),
+    /// The audit log's records and the number of lines that were not records.
+    Audit(Result<(Vec<crate::audit::Record>, usize), String>),
 }
 
 /// `:demo` commands: break and heal the demo fleet by editing its files.
@@ -116,6 +131,8 @@ pub struct App {
     pub env_filter: Option<usize>,
     pub filter: Input,
     pub command: Input,
+    /// A runbook confirmation being typed.
+    pub confirm: Input,
     pub theme: Theme,
     pub keymap: Keymap,
     pub note: Option<Note>,
@@ -183,6 +200,7 @@ impl App {
             env_filter: None,
             filter: Input::default(),
             command: Input::default(),
+            confirm: Input::default(),
             theme,
             keymap,
             note: None,
@@ -265,6 +283,8 @@ impl App {
                 self.live_changed = true;
                 self.dirty = true;
             }
+            Message::Runbook(event) => self.on_run_event(event),
+            Message::Audit(result) => self.on_audit(result),
         }
     }
 
@@ -354,7 +374,7 @@ impl App {
         envs > self.service_names.len() || !fits
     }
 
-    fn go(&mut self, view: View) {
+    pub(super) fn go(&mut self, view: View) {
         if self.view != view {
             self.scroll = 0;
             self.history.push(self.view);
@@ -412,6 +432,7 @@ impl App {
                 self.dirty = true;
                 None
             }
+            Mode::Confirm => self.confirm_key(key),
             Mode::Command => {
                 self.dirty = true;
                 match key.code {
@@ -473,6 +494,11 @@ impl App {
                     }
                 }
             }
+            ("runbook", _) => {
+                let args: Vec<&str> = line.split_whitespace().skip(1).collect();
+                self.runbook_command(&args)
+            }
+            ("audit", _) => self.apply(Action::Audit),
             ("findings" | "f", _) => self.apply(Action::Findings),
             ("overview" | "o", _) => self.apply(Action::Overview),
             ("help" | "h", _) => self.apply(Action::Help),
@@ -515,7 +541,10 @@ impl App {
             },
             _ => fail(
                 self,
-                format!("unknown command \":{line}\"; try :env NAME, :findings, :theme NAME, :q"),
+                format!(
+                    "unknown command \":{line}\"; try :env NAME, :findings, :runbook NAME ENV, \
+                     :audit, :theme NAME, :q"
+                ),
             ),
         }
     }
@@ -524,7 +553,9 @@ impl App {
     pub fn apply(&mut self, action: Action) -> Option<Effect> {
         self.dirty = true;
         match action {
-            Action::Quit => return Some(Effect::Quit),
+            Action::Quit => return self.quit_action(),
+            Action::Runbook => return self.runbook_action(),
+            Action::Audit => return Some(self.audit_action()),
             Action::Reload => return Some(Effect::Reload),
             Action::Help => self.go(View::Help),
             Action::Findings => {
@@ -620,7 +651,7 @@ impl App {
                     self.go(View::Environment(env));
                 }
             }
-            View::Environment(_) | View::Help => {}
+            View::Environment(_) | View::Help | View::Runbook | View::Audit => {}
         }
     }
 
@@ -686,6 +717,7 @@ impl App {
                 let rows = self.visible_findings().len();
                 self.findings_row = step(self.findings_row, rows, action);
             }
+            View::Runbook | View::Audit => self.navigate_recovery(action),
             View::Help => {
                 let pos = usize::from(self.scroll);
                 self.scroll = u16::try_from(step(pos, 60, action)).unwrap_or(0);

@@ -195,6 +195,8 @@ impl Default for Keymap {
             (Action::Findings, &["f"]),
             (Action::CycleSeverity, &["s"]),
             (Action::CycleEnvironment, &["e"]),
+            (Action::Runbook, &["R"]),
+            (Action::Audit, &["a"]),
             (Action::Filter, &["/"]),
             (Action::Command, &[":"]),
             (Action::Reload, &["r"]),

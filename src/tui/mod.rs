@@ -6,8 +6,10 @@
 
 pub mod action;
 pub mod app;
+pub mod background;
 pub mod keymap;
 pub mod recovery;
+mod recovery_actions;
 pub mod settings;
 pub mod theme;
 pub mod view;
@@ -251,7 +253,13 @@ where
         .checked_sub(FRAME)
         .unwrap_or_else(Instant::now);
     let mut urgent = false;
+    // Where the running runbook's engine waits for the operator's answers.
+    let mut answers: Option<mpsc::UnboundedSender<crate::runbook::step::Answer>> = None;
     loop {
+        if std::mem::take(&mut app.recovery.reload_wanted) {
+            app.begin_reload();
+            spawn_load(&app.inventory, app.generation, &key, &ctx, &tx);
+        }
         if app.dirty && (urgent || last_draw.elapsed() >= FRAME) {
             app.refresh();
             terminal
@@ -312,6 +320,18 @@ where
                 // Show the edit at once instead of at the next refresh.
                 spawn_refresh(&app.inventory, app.generation, &key, &ctx, &tx);
             }
+            Some(Effect::StartRunbook(request)) => {
+                match background::start_runbook(&app.inventory, &key, &ctx, *request, &tx) {
+                    Ok(sender) => answers = Some(sender),
+                    Err(e) => app.on_message(Message::Note(Err(e))),
+                }
+            }
+            Some(Effect::Answer(answer)) => {
+                if let Some(sender) = &answers {
+                    let _ = sender.send(answer);
+                }
+            }
+            Some(Effect::LoadAudit) => background::load_audit(&tx),
             None => {}
         }
     }
