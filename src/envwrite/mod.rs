@@ -57,13 +57,14 @@ impl EnvWritePlan {
         let shown = crate::display_path(&self.path, base);
         let what = match self.line {
             Some(l) => format!(
-                "rewrite line {l} of {shown} ({}=…), keeping the other {} lines as they are",
+                "rewrite line {l} of {shown} ({}=…), keeping {} as they are",
                 self.var,
-                self.lines.saturating_sub(1)
+                lines(self.lines.saturating_sub(1), "the other line", "the other")
             ),
             None => format!(
-                "append a {}=… line to {shown}, keeping its {} lines as they are",
-                self.var, self.lines
+                "append a {}=… line to {shown}, keeping {} as they are",
+                self.var,
+                lines(self.lines, "its one line", "its")
             ),
         };
         vec![
@@ -81,6 +82,15 @@ impl EnvWritePlan {
                 self.mode & 0o7777
             ),
         ]
+    }
+}
+
+/// "the other line", "the other 12 lines": a count a reader can check against the file.
+fn lines(n: usize, one: &str, many: &str) -> String {
+    match n {
+        0 => "everything else".into(),
+        1 => one.into(),
+        n => format!("{many} {n} lines"),
     }
 }
 

@@ -6,9 +6,10 @@
 use super::breakers::reset_steps;
 use super::command::{self, fill, safe_url};
 use super::context::{Read, RunContext, Truth};
-use super::plan::{Plan, write_step};
+use super::plan::Plan;
 use super::spec::{CustomBody, CustomStep, RunbookSpec};
 use super::step::{Action, Body, Step};
+use super::writes::write_step;
 use crate::snapshot::Status;
 
 fn failed(detail: String) -> Plan {

@@ -22,6 +22,7 @@ pub mod raw;
 pub mod resume;
 pub mod spec;
 pub mod step;
+mod writes;
 
 use std::time::Duration;
 

@@ -119,9 +119,11 @@ impl Engine {
         if !self.req.confirmation.interactive {
             return StepResult::new(
                 Outcome::Failed,
-                vec![text.to_string(), "this step is done by hand".into()],
+                vec!["this step is done by hand, and nobody at a terminal can confirm it".into()],
             )
-            .next("do it by hand (or run in a terminal to confirm it as you go)");
+            .next(format!(
+                "{text} (or run in a terminal to confirm it as you go)"
+            ));
         }
         let question = format!("by hand: {text}; type done when it is done");
         if let Err((outcome, why)) = self.ask(index, question, "done", false).await {

@@ -5,15 +5,13 @@
 //! literal, a command source, a process environment, a file it cannot parse) the step becomes
 //! a manual one naming the exact place, and its effect is still verified afterwards.
 
-use std::path::Path;
 use std::time::Duration;
 
 use super::command::{self, fill};
 use super::context::{Read, RunContext, Truth};
 use super::spec::{DEFAULT_COMMAND_TIMEOUT, Predicate};
-use super::step::{Action, Body, SameAs, Step};
-use crate::dotenv::Dialect;
-use crate::inventory::{EnvDialect, Role, Source};
+use super::step::{Action, Body, Step};
+use crate::inventory::Role;
 use crate::snapshot::Status;
 
 /// The steps of a run, with what the run must remember if it stops half way.
@@ -46,7 +44,7 @@ pub(super) fn planned(id: &str, title: &str, ok: bool, detail: Vec<String>) -> S
     }
 }
 
-fn status_word(r: &Read) -> String {
+pub(super) fn status_word(r: &Read) -> String {
     match (&r.state.status, &r.state.fingerprint) {
         (Status::Present, Some(fp)) => fp.to_string(),
         (s, _) => s.as_str().to_string(),
@@ -212,9 +210,13 @@ pub async fn emergency_restore(rc: &mut RunContext, opts: &Options) -> Plan {
         true,
         detail,
     )];
-    for &i in &disagreeing {
-        steps.push(write_step(rc, i, &reads[i], &from, &from_origin));
-    }
+    // What secretops can write first, then what the operator does by hand.
+    let (writes, manual): (Vec<Step>, Vec<Step>) = disagreeing
+        .iter()
+        .map(|&i| super::writes::write_step(rc, i, &reads[i], &from, &from_origin))
+        .partition(|s| s.body.is_action());
+    steps.extend(writes);
+    steps.extend(manual);
     if !disagreeing.is_empty() {
         steps.push(Step {
             id: "check:agree".into(),
@@ -244,127 +246,6 @@ pub async fn emergency_restore(rc: &mut RunContext, opts: &Options) -> Plan {
         steps,
         notes,
         affected,
-    }
-}
-
-fn dialect(d: EnvDialect) -> Dialect {
-    match d {
-        EnvDialect::Compose => Dialect::Compose,
-        EnvDialect::PythonDotenv => Dialect::PythonDotenv,
-    }
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
-}
-
-/// A write of the truth into one service's source, or a manual step where that is unsafe.
-pub(super) fn write_step(
-    rc: &RunContext,
-    index: usize,
-    read: &Read,
-    from: &str,
-    from_origin: &str,
-) -> Step {
-    let svc = &rc.environment().services[index];
-    let base = &rc.inv.base_dir;
-    let Some(truth) = rc.truth(Some(from)) else {
-        return planned("write", "write", false, vec!["no source of truth".into()]);
-    };
-    let var = svc.source.var(&rc.inv.secret).to_string();
-    let change = format!(
-        "{} {var}: {} → {} (the value of {from})",
-        svc.name,
-        status_word(read),
-        truth.fingerprint
-    );
-    let copy = format!(
-        "the value of {from} ({from_origin}, fingerprint {})",
-        truth.fingerprint
-    );
-    let env = rc.load.env.clone();
-    let lookup = move |n: &str| env(n);
-    let file_write = |path: &Path, d: Dialect| match crate::envwrite::plan(path, d, &var, &lookup) {
-        Ok(plan) => {
-            let mut preview = vec![change.clone()];
-            preview.extend(plan.preview(base));
-            preview.push(format!("then read {} back through its source", svc.name));
-            Ok(Step {
-                id: format!("write:{}", svc.name),
-                title: format!("write the value into {}", svc.name),
-                preview,
-                body: Body::Action(Action::WriteEnvFile {
-                    service: svc.name.clone(),
-                    from: from.to_string(),
-                    plan,
-                }),
-            })
-        }
-        Err(why) => Err(format!(
-            "secretops cannot rewrite {} safely ({why}); set {var} there to {copy} by hand",
-            crate::display_path(path, base)
-        )),
-    };
-    let manual_text = match &svc.source {
-        Source::EnvFile {
-            path, dialect: d, ..
-        } => match file_write(path, dialect(*d)) {
-            Ok(step) => return step,
-            Err(text) => text,
-        },
-        Source::Compose { files, service, .. } => match &read.state.origin_path {
-            Some(p) if !files.iter().any(|f| same_file(f, p)) => {
-                match file_write(p, Dialect::Compose) {
-                    Ok(step) => return step,
-                    Err(text) => text,
-                }
-            }
-            Some(_) => format!(
-                "{var} of compose service {service} is written in the compose file at {}; \
-                 secretops does not rewrite compose files: set it there to {copy}, then \
-                 recreate the container",
-                read.state.origin.clone().unwrap_or_default()
-            ),
-            None => format!(
-                "compose service {service} has no {var}: add it to its `environment` or an \
-                 `env_file` in {} with {copy}",
-                files
-                    .iter()
-                    .map(|f| crate::display_path(f, base))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        },
-        Source::ProcessEnv { var } => format!(
-            "{} reads ${var} from its process environment: set it to {copy} where the service \
-             is started (unit file, container spec, shell), then restart it",
-            svc.name
-        ),
-        Source::Command {
-            program, args, cwd, ..
-        } => format!(
-            "{}'s value comes from the command {} (in {}): store {copy} where that command \
-             reads it (for a secret manager, add a version)",
-            svc.name,
-            command::shown(program, args, &rc.redactor),
-            cwd.display()
-        ),
-    };
-    Step {
-        id: format!("manual:{}", svc.name),
-        title: format!("restore {} by hand", svc.name),
-        preview: vec![change, manual_text.clone()],
-        body: Body::Manual {
-            text: manual_text,
-            verify: None,
-            expect: Some(SameAs {
-                service: svc.name.clone(),
-                from: from.to_string(),
-            }),
-        },
     }
 }
 
