@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use super::context::RunContext;
-use super::plan::{Options, Plan};
+use super::plan::Plan;
 use super::resume::{self, ResumeState};
 use super::step::{Answer, Body, RunEvent, Step, StepInfo, Summary};
-use super::{RunRequest, actions, custom, plan, predicates, spec::BUILT_IN};
+use super::{RunRequest, actions, predicates};
 use crate::audit::{self, AuditLog, Outcome, Record};
 use crate::fingerprint::FingerprintKey;
 use crate::inventory::Inventory;
@@ -174,86 +174,6 @@ pub async fn run(
 }
 
 impl Engine {
-    /// Loads the resume file when asked to, and plans the run.
-    async fn prepare(
-        &mut self,
-        resume_path: &std::path::Path,
-    ) -> Result<(Plan, Option<ResumeState>), String> {
-        let previous = resume::load(resume_path)?;
-        let previous = if self.req.resume {
-            let state = previous.ok_or_else(|| {
-                format!(
-                    "nothing to resume: no failed run of {} on {} (resume files are in {})",
-                    self.req.runbook,
-                    self.req.environment,
-                    resume_path
-                        .parent()
-                        .map_or_else(String::new, |p| p.display().to_string())
-                )
-            })?;
-            if state.inventory != self.rc.inv.path {
-                return Err(format!(
-                    "the failed run used the inventory {}; resume with --config {}",
-                    state.inventory.display(),
-                    state.inventory.display()
-                ));
-            }
-            match (&self.req.from, &state.from) {
-                (Some(a), Some(b)) if a != b => {
-                    return Err(format!(
-                        "the failed run restored from {b}, not {a}; drop --from to resume it, \
-                         or start over without --resume"
-                    ));
-                }
-                (None, Some(b)) => self.req.from = Some(b.clone()),
-                _ => {}
-            }
-            Some(state)
-        } else {
-            None
-        };
-        let opts = Options {
-            from: self.req.from.clone(),
-            service: self.req.service.clone(),
-            wait_timeout: self.req.wait_timeout,
-            resume_affected: previous
-                .as_ref()
-                .map(|p| p.affected.clone())
-                .unwrap_or_default(),
-        };
-        let plan = match self.req.runbook.as_str() {
-            n if n == BUILT_IN[0] => plan::emergency_restore(&mut self.rc, &opts).await,
-            n if n == BUILT_IN[1] => {
-                super::breakers::breaker_reset(&self.rc, opts.service.as_deref()).await
-            }
-            name => {
-                let Some(spec) = self
-                    .rc
-                    .inv
-                    .runbooks
-                    .iter()
-                    .find(|r| r.name == name)
-                    .cloned()
-                else {
-                    return Err(format!("no runbook \"{name}\""));
-                };
-                custom::plan(&mut self.rc, &spec).await
-            }
-        };
-        if let Some(p) = &previous {
-            let now = self.rc.truth(None).map(|t| t.fingerprint.to_string());
-            if p.truth.is_some() && now != p.truth {
-                return Err(format!(
-                    "the source of truth changed since the failed run (it was {}, it is {}); \
-                     run again without --resume to start over",
-                    p.truth.as_deref().unwrap_or("-"),
-                    now.as_deref().unwrap_or("unreadable")
-                ));
-            }
-        }
-        Ok((plan, previous))
-    }
-
     async fn execute(
         &mut self,
         plan: &Plan,
@@ -411,51 +331,6 @@ impl Engine {
                     .await
             }
             Body::Wait { until, timeout } => self.wait(index, until, *timeout).await,
-        }
-    }
-
-    async fn wait(
-        &mut self,
-        index: usize,
-        until: &[super::spec::Predicate],
-        timeout: Duration,
-    ) -> StepResult {
-        let started = Instant::now();
-        loop {
-            let js = predicates::judge(until, &self.rc).await;
-            let ok = js.iter().all(|j| j.ok);
-            let mut lines: Vec<String> = js.into_iter().flat_map(|j| j.lines).collect();
-            if self.req.dry_run {
-                lines.insert(0, "now:".into());
-                return StepResult::new(Outcome::DryRun, lines);
-            }
-            let elapsed = started.elapsed();
-            let _ = self.events.send(RunEvent::Progress {
-                index,
-                lines: lines
-                    .iter()
-                    .cloned()
-                    .chain(std::iter::once(format!(
-                        "waited {}s of {}",
-                        elapsed.as_secs(),
-                        humantime::format_duration(timeout)
-                    )))
-                    .collect(),
-            });
-            if ok {
-                return StepResult::new(Outcome::Ok, lines);
-            }
-            if elapsed >= timeout {
-                lines.push(format!(
-                    "timed out after {}",
-                    humantime::format_duration(timeout)
-                ));
-                return StepResult::new(Outcome::Failed, lines).next(
-                    "look at the lines above (a breaker that reopens means calls still fail: \
-                     compare fingerprints with `secretops check --live`)",
-                );
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
 }

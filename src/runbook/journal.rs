@@ -1,15 +1,98 @@
-//! A run's bookkeeping: audit records, the resume file, and how a failed run ends.
+//! A run's bookkeeping: planning (with the resume file of a failed run, when resuming), audit
+//! records, and how a failed run ends.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
+use super::custom;
 use super::engine::{Engine, StepResult};
-use super::plan::Plan;
+use super::plan::{self, Options, Plan};
 use super::resume::{self, ResumeState};
+use super::spec::BUILT_IN;
 use super::step::{Body, RunEvent, Step, Summary};
 use crate::audit::{self, Outcome, Record};
 
 impl Engine {
+    /// Loads the resume file when asked to, and plans the run.
+    pub(super) async fn prepare(
+        &mut self,
+        resume_path: &std::path::Path,
+    ) -> Result<(Plan, Option<ResumeState>), String> {
+        let previous = resume::load(resume_path)?;
+        let previous = if self.req.resume {
+            let state = previous.ok_or_else(|| {
+                format!(
+                    "nothing to resume: no failed run of {} on {} (resume files are in {})",
+                    self.req.runbook,
+                    self.req.environment,
+                    resume_path
+                        .parent()
+                        .map_or_else(String::new, |p| p.display().to_string())
+                )
+            })?;
+            if state.inventory != self.rc.inv.path {
+                return Err(format!(
+                    "the failed run used the inventory {}; resume with --config {}",
+                    state.inventory.display(),
+                    state.inventory.display()
+                ));
+            }
+            match (&self.req.from, &state.from) {
+                (Some(a), Some(b)) if a != b => {
+                    return Err(format!(
+                        "the failed run restored from {b}, not {a}; drop --from to resume it, \
+                         or start over without --resume"
+                    ));
+                }
+                (None, Some(b)) => self.req.from = Some(b.clone()),
+                _ => {}
+            }
+            Some(state)
+        } else {
+            None
+        };
+        let opts = Options {
+            from: self.req.from.clone(),
+            service: self.req.service.clone(),
+            wait_timeout: self.req.wait_timeout,
+            resume_affected: previous
+                .as_ref()
+                .map(|p| p.affected.clone())
+                .unwrap_or_default(),
+        };
+        let plan = match self.req.runbook.as_str() {
+            n if n == BUILT_IN[0] => plan::emergency_restore(&mut self.rc, &opts).await,
+            n if n == BUILT_IN[1] => {
+                super::breakers::breaker_reset(&self.rc, opts.service.as_deref()).await
+            }
+            name => {
+                let Some(spec) = self
+                    .rc
+                    .inv
+                    .runbooks
+                    .iter()
+                    .find(|r| r.name == name)
+                    .cloned()
+                else {
+                    return Err(format!("no runbook \"{name}\""));
+                };
+                custom::plan(&mut self.rc, &spec).await
+            }
+        };
+        if let Some(p) = &previous {
+            let now = self.rc.truth(None).map(|t| t.fingerprint.to_string());
+            if p.truth.is_some() && now != p.truth {
+                return Err(format!(
+                    "the source of truth changed since the failed run (it was {}, it is {}); \
+                     run again without --resume to start over",
+                    p.truth.as_deref().unwrap_or("-"),
+                    now.as_deref().unwrap_or("unreadable")
+                ));
+            }
+        }
+        Ok((plan, previous))
+    }
+
     /// Ends a run at a failed step: resume file, audit record, summary.
     #[allow(clippy::too_many_arguments, reason = "the run's state, in one place")]
     pub(super) fn stop(

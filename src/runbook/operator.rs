@@ -1,10 +1,12 @@
-//! Talking to the operator: confirmations before actions, manual steps, and how a step's
-//! target is named in the audit log.
+//! Talking to the operator: confirmations before actions, manual steps, waits that show the
+//! live rate and breakers as they go, and how a step's target is named in the audit log.
 //!
 //! Production needs the environment's name typed (or `--yes --confirm NAME` given ahead);
 //! elsewhere `yes` (or `--yes`). A wrong answer is asked again, twice; an empty answer, `no`
 //! or Esc declines. A typed answer is never echoed back: an operator under stress may paste
 //! the wrong thing.
+
+use std::time::{Duration, Instant};
 
 use super::engine::{Engine, StepResult};
 use super::predicates;
@@ -140,6 +142,51 @@ impl Engine {
             r.after = self.fingerprint_of(&e.service).await;
         }
         r
+    }
+
+    pub(super) async fn wait(
+        &mut self,
+        index: usize,
+        until: &[super::spec::Predicate],
+        timeout: Duration,
+    ) -> StepResult {
+        let started = Instant::now();
+        loop {
+            let js = predicates::judge(until, &self.rc).await;
+            let ok = js.iter().all(|j| j.ok);
+            let mut lines: Vec<String> = js.into_iter().flat_map(|j| j.lines).collect();
+            if self.req.dry_run {
+                lines.insert(0, "now:".into());
+                return StepResult::new(Outcome::DryRun, lines);
+            }
+            let elapsed = started.elapsed();
+            let _ = self.events.send(RunEvent::Progress {
+                index,
+                lines: lines
+                    .iter()
+                    .cloned()
+                    .chain(std::iter::once(format!(
+                        "waited {}s of {}",
+                        elapsed.as_secs(),
+                        humantime::format_duration(timeout)
+                    )))
+                    .collect(),
+            });
+            if ok {
+                return StepResult::new(Outcome::Ok, lines);
+            }
+            if elapsed >= timeout {
+                lines.push(format!(
+                    "timed out after {}",
+                    humantime::format_duration(timeout)
+                ));
+                return StepResult::new(Outcome::Failed, lines).next(
+                    "look at the lines above (a breaker that reopens means calls still fail: \
+                     compare fingerprints with `secretops check --live`)",
+                );
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
     }
 
     async fn fingerprint_of(&self, service: &str) -> Option<String> {
