@@ -188,6 +188,19 @@ pub enum RawSource {
         args: Vec<String>,
         timeout: Option<String>,
     },
+    GcpSecretManager {
+        project: String,
+        secret: String,
+        version: Option<String>,
+        /// An emulator or local stand-in; default: Google's endpoint.
+        endpoint: Option<String>,
+        /// `"anonymous"` (emulators and tests only) or `"adc"` (the default).
+        credentials: Option<String>,
+        timeout: Option<String>,
+        /// Related secret name → its own secret in the same project.
+        #[serde(default)]
+        related_secrets: BTreeMap<String, String>,
+    },
 }
 
 /// Where one service's copy of the secret is read from, with paths resolved.
@@ -216,6 +229,16 @@ pub enum Source {
         /// anywhere.
         cwd: PathBuf,
     },
+    GcpSecretManager {
+        project: String,
+        secret: String,
+        version: String,
+        endpoint: Option<String>,
+        anonymous: bool,
+        #[serde(with = "humantime_secs")]
+        timeout: Duration,
+        related_secrets: BTreeMap<String, String>,
+    },
 }
 
 mod humantime_secs {
@@ -238,6 +261,15 @@ impl Source {
             }
             Self::ProcessEnv { var } => format!("process-env ${var}"),
             Self::Command { program, .. } => format!("command {program}"),
+            Self::GcpSecretManager {
+                project,
+                secret,
+                endpoint,
+                ..
+            } => {
+                let local = if endpoint.is_some() { " (local)" } else { "" };
+                format!("gcp {project}/{secret}{local}")
+            }
         }
     }
 
@@ -245,7 +277,7 @@ impl Source {
     pub fn var<'a>(&'a self, secret_name: &'a str) -> &'a str {
         match self {
             Self::EnvFile { var, .. } | Self::Compose { var, .. } | Self::ProcessEnv { var } => var,
-            Self::Command { .. } => secret_name,
+            Self::Command { .. } | Self::GcpSecretManager { .. } => secret_name,
         }
     }
 }
@@ -551,6 +583,39 @@ pub(crate) fn resolve_source(raw: RawSource, base: &Path, secret: &str) -> Resul
                 args,
                 timeout,
                 cwd: base.to_path_buf(),
+            }
+        }
+        RawSource::GcpSecretManager {
+            project,
+            secret,
+            version,
+            endpoint,
+            credentials,
+            timeout,
+            related_secrets,
+        } => {
+            let anonymous = match credentials.as_deref() {
+                None | Some("adc") => false,
+                Some("anonymous") => true,
+                Some(other) => {
+                    return Err(format!(
+                        "credentials \"{other}\" is not known; use \"adc\" (default) or \"anonymous\""
+                    ));
+                }
+            };
+            let timeout = match timeout {
+                None => Duration::from_secs(10),
+                Some(t) => humantime::parse_duration(&t)
+                    .map_err(|e| format!("timeout \"{t}\" is not a duration ({e})"))?,
+            };
+            Source::GcpSecretManager {
+                project,
+                secret,
+                version: version.unwrap_or_else(|| "latest".into()),
+                endpoint,
+                anonymous,
+                timeout,
+                related_secrets,
             }
         }
     })

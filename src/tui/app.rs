@@ -126,6 +126,8 @@ pub struct App {
     pub generation: u64,
     /// Terminal size, for layout-dependent movement and mouse hits.
     pub size: (u16, u16),
+    /// Service id → positions in `findings` that name it (drawing asks per cell).
+    pub finding_index: HashMap<String, Vec<usize>>,
     /// Palette slot of each fingerprint: distinct fingerprints get distinct colours.
     pub fingerprint_slots: HashMap<String, usize>,
     /// Set when something visible changed since the last frame.
@@ -137,7 +139,7 @@ pub struct App {
     /// Whether the inventory configures any live signal.
     pub has_live: bool,
     /// Live results arrived since findings were last computed.
-    live_changed: bool,
+    findings_stale: bool,
 }
 
 impl App {
@@ -162,7 +164,7 @@ impl App {
             live,
             has_live,
             demo: false,
-            live_changed: false,
+            findings_stale: false,
             inventory,
             snapshot,
             findings: Vec::new(),
@@ -188,6 +190,7 @@ impl App {
             generation: 0,
             size: (80, 24),
             fingerprint_slots: HashMap::new(),
+            finding_index: HashMap::new(),
             dirty: true,
         };
         app.recompute();
@@ -230,7 +233,8 @@ impl App {
                         self.note = None;
                     }
                 }
-                self.recompute();
+                self.findings_stale = true;
+                self.dirty = true;
             }
             Message::Refreshed {
                 generation,
@@ -245,9 +249,16 @@ impl App {
                     .get(env)
                     .and_then(|e| e.services.get(service))
                     .is_some_and(|s| s.status == Status::Loading);
-                if generation == self.generation && !loading {
+                let unchanged = self
+                    .snapshot
+                    .environments
+                    .get(env)
+                    .and_then(|e| e.services.get(service))
+                    .is_some_and(|old| same_reading(old, &state));
+                if generation == self.generation && !loading && !unchanged {
                     self.snapshot.set(env, service, *state);
-                    self.recompute();
+                    self.findings_stale = true;
+                    self.dirty = true;
                 }
             }
             Message::Note(result) => {
@@ -259,17 +270,17 @@ impl App {
             }
             Message::Live(message) => {
                 self.live.apply(message);
-                self.live_changed = true;
+                self.findings_stale = true;
                 self.dirty = true;
             }
         }
     }
 
-    /// Brings derived state up to date before a frame; live results are batched so a burst
-    /// of polls costs one evaluation.
+    /// Brings derived state up to date before a frame: results are batched, so a burst of
+    /// loads or polls costs one evaluation of the findings, not one per result.
     pub fn refresh(&mut self) {
-        if self.live_changed {
-            self.live_changed = false;
+        if self.findings_stale {
+            self.findings_stale = false;
             self.recompute();
         }
     }
@@ -280,6 +291,13 @@ impl App {
         } else {
             findings::evaluate(&self.inventory, &self.snapshot)
         };
+        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, f) in self.findings.iter().enumerate() {
+            for s in &f.services {
+                index.entry(s.clone()).or_default().push(i);
+            }
+        }
+        self.finding_index = index;
         let mut slots: HashMap<String, usize> = HashMap::new();
         for s in self.snapshot.services() {
             if let Some(fp) = &s.fingerprint {
@@ -315,9 +333,11 @@ impl App {
 
     /// Findings that name a service.
     pub fn findings_for<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
-        self.findings
-            .iter()
-            .filter(move |f| f.services.iter().any(|s| s == id))
+        self.finding_index
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.findings.get(i))
     }
 
     /// Findings the findings view shows, after its filters.
@@ -700,6 +720,19 @@ impl App {
             self.dirty = true;
         }
     }
+}
+
+/// Whether a re-read found what was already known (nothing to redraw or re-evaluate).
+fn same_reading(old: &ServiceState, new: &ServiceState) -> bool {
+    old.status == new.status
+        && old.fingerprint == new.fingerprint
+        && old.length == new.length
+        && old.origin == new.origin
+        && old.error == new.error
+        && old.origin_mode == new.origin_mode
+        && old.duplicate_lines == new.duplicate_lines
+        && old.equals_related == new.equals_related
+        && old.traits == new.traits
 }
 
 fn now_utc() -> String {

@@ -260,7 +260,9 @@ where
             on_frame();
         }
         let next_frame = tokio::time::Instant::from_std(last_draw + FRAME);
+        // Input first: a key must never wait behind a burst of background results.
         let effect = tokio::select! {
+            biased;
             event = events.next() => match event {
                 Some(Ok(event)) => {
                     urgent = true;
