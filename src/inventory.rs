@@ -292,6 +292,8 @@ struct RawInventory {
     policy: RawPolicy,
     #[serde(default)]
     ui: UiSettings,
+    #[serde(default)]
+    scan: ScanSettings,
     #[serde(default, rename = "environment")]
     environments: Vec<RawEnvironment>,
 }
@@ -315,6 +317,17 @@ struct RawFingerprint {
 struct RawPolicy {
     #[serde(default)]
     min_length: BTreeMap<Tier, usize>,
+}
+
+/// `[scan]`: where the code lives and how its folders map onto services.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSettings {
+    /// The repository root the console's References view scans (relative to the inventory).
+    pub root: Option<PathBuf>,
+    /// Path prefix → service name, for hits outside a compose service or top-level folder.
+    #[serde(default)]
+    pub services: BTreeMap<String, String>,
 }
 
 /// Console settings that may live in the inventory or the user config.
@@ -364,6 +377,7 @@ pub struct Inventory {
     pub key_file: Option<PathBuf>,
     pub min_length: BTreeMap<Tier, usize>,
     pub ui: UiSettings,
+    pub scan: ScanSettings,
     pub environments: Vec<Environment>,
 }
 
@@ -518,6 +532,10 @@ impl Inventory {
             key_file: raw.fingerprint.key_file.map(|p| base_dir.join(p)),
             min_length: raw.policy.min_length,
             ui: raw.ui,
+            scan: ScanSettings {
+                root: raw.scan.root.map(|r| base_dir.join(r)),
+                services: raw.scan.services,
+            },
             environments,
         })
     }

@@ -13,6 +13,7 @@ pub mod live;
 pub mod logging;
 pub mod paths;
 pub mod report;
+pub mod scan;
 pub mod snapshot;
 pub mod sources;
 pub mod tui;

@@ -28,6 +28,7 @@ pub enum Action {
     Overview,
     CycleSeverity,
     CycleEnvironment,
+    References,
 }
 
 impl Action {
@@ -46,6 +47,7 @@ impl Action {
         Self::NextPane,
         Self::Overview,
         Self::Findings,
+        Self::References,
         Self::CycleSeverity,
         Self::CycleEnvironment,
         Self::Filter,
@@ -78,6 +80,7 @@ impl Action {
             Self::Overview => "overview",
             Self::CycleSeverity => "cycle-severity",
             Self::CycleEnvironment => "cycle-environment",
+            Self::References => "references",
         }
     }
 
@@ -104,6 +107,7 @@ impl Action {
             Self::Overview => "back to the overview",
             Self::CycleSeverity => "findings: cycle minimum severity",
             Self::CycleEnvironment => "findings: cycle environment filter",
+            Self::References => "where the secret is defined and read in the code ([scan] root)",
         }
     }
 

@@ -23,6 +23,8 @@ pub enum View {
     /// One environment, by index in the inventory.
     Environment(usize),
     Findings,
+    /// Where the secret is defined and read in the code (`[scan] root`).
+    References,
     Help,
 }
 
@@ -49,6 +51,8 @@ pub enum Effect {
     Quit,
     /// Break or heal the demo fleet (demo mode only).
     Demo(DemoCommand),
+    /// Scan the inventory's `[scan] root` for the References view.
+    Scan,
 }
 
 /// A result sent by a background task.
@@ -72,6 +76,8 @@ pub enum Message {
     Live(crate::live::poller::LiveMessage),
     /// The outcome of something the operator asked for, for the status line.
     Note(Result<String, String>),
+    /// The References view's scan finished: its summary table, or why it failed.
+    Scanned(Result<String, String>),
 }
 
 /// `:demo` commands: break and heal the demo fleet by editing its files.
@@ -134,6 +140,8 @@ pub struct App {
     pub dirty: bool,
     /// The console runs on `secretops demo`: `:demo` commands are offered.
     pub demo: bool,
+    /// The References view's text (`None` until a scan ran).
+    pub references: Option<Result<String, String>>,
     /// What the live pollers last saw.
     pub live: LiveState,
     /// Whether the inventory configures any live signal.
@@ -164,6 +172,7 @@ impl App {
             live,
             has_live,
             demo: false,
+            references: None,
             findings_stale: false,
             inventory,
             snapshot,
@@ -260,6 +269,10 @@ impl App {
                     self.findings_stale = true;
                     self.dirty = true;
                 }
+            }
+            Message::Scanned(result) => {
+                self.references = Some(result);
+                self.dirty = true;
             }
             Message::Note(result) => {
                 self.note = Some(match result {
@@ -491,6 +504,7 @@ impl App {
                 }
             }
             ("findings" | "f", _) => self.apply(Action::Findings),
+            ("refs" | "references", _) => self.apply(Action::References),
             ("overview" | "o", _) => self.apply(Action::Overview),
             ("help" | "h", _) => self.apply(Action::Help),
             ("reload" | "r", _) => self.apply(Action::Reload),
@@ -544,6 +558,16 @@ impl App {
             Action::Quit => return Some(Effect::Quit),
             Action::Reload => return Some(Effect::Reload),
             Action::Help => self.go(View::Help),
+            Action::References => {
+                self.go(View::References);
+                if self.inventory.scan.root.is_none() {
+                    self.references = Some(Err(
+                        "set [scan] root in the inventory to the repository to scan".into(),
+                    ));
+                } else if self.references.is_none() {
+                    return Some(Effect::Scan);
+                }
+            }
             Action::Findings => {
                 self.findings_row = 0;
                 self.go(View::Findings);
@@ -637,7 +661,7 @@ impl App {
                     self.go(View::Environment(env));
                 }
             }
-            View::Environment(_) | View::Help => {}
+            View::Environment(_) | View::Help | View::References => {}
         }
     }
 
@@ -703,7 +727,7 @@ impl App {
                 let rows = self.visible_findings().len();
                 self.findings_row = step(self.findings_row, rows, action);
             }
-            View::Help => {
+            View::Help | View::References => {
                 let pos = usize::from(self.scroll);
                 self.scroll = u16::try_from(step(pos, 60, action)).unwrap_or(0);
             }

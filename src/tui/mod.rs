@@ -117,6 +117,33 @@ fn leave() {
     let _ = disable_raw_mode();
 }
 
+/// Runs the References view's scan: the summary table and the risks, fingerprints only.
+pub fn scan_references(inv: &Inventory, key: &FingerprintKey) -> Result<String, String> {
+    let root = inv
+        .scan
+        .root
+        .clone()
+        .ok_or("no [scan] root in the inventory")?;
+    if !root.is_dir() {
+        return Err(format!("[scan] root {} is not a folder", root.display()));
+    }
+    let options = crate::scan::ScanOptions {
+        root,
+        vars: std::iter::once(inv.secret.clone())
+            .chain(inv.related.iter().cloned())
+            .collect(),
+        services: inv.scan.services.clone(),
+    };
+    let report = crate::scan::scan(&options);
+    let fingerprint = |v: &secrecy::SecretString| key.fingerprint(v).to_string();
+    let mut text = crate::scan::summary_table(&report, &fingerprint);
+    for risk in crate::scan::risks(&report, &fingerprint) {
+        text.push_str("\n  risk: ");
+        text.push_str(&risk.describe());
+    }
+    Ok(text)
+}
+
 /// How often file sources are read again.
 const REFRESH: Duration = Duration::from_secs(3);
 
@@ -301,6 +328,13 @@ where
             Some(Effect::Reload) => {
                 app.begin_reload();
                 spawn_load(&app.inventory, app.generation, &key, &ctx, &tx);
+            }
+            Some(Effect::Scan) => {
+                let (inv, key, tx) = (Arc::clone(&app.inventory), Arc::clone(&key), tx.clone());
+                tokio::task::spawn_blocking(move || {
+                    let result = scan_references(&inv, &key);
+                    let _ = tx.send(Message::Scanned(result));
+                });
             }
             Some(Effect::Demo(command)) => {
                 let note = match &demo {

@@ -40,6 +40,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         View::Environment(i) => environment::draw(frame, app, body, i),
         View::Findings => findings::draw(frame, app, body),
         View::Help => help::draw(frame, app, body),
+        View::References => draw_references(frame, app, body),
     }
     draw_status(frame, app, status);
     if input {
@@ -57,6 +58,7 @@ fn draw_title(frame: &mut Frame<'_>, app: &App, area: Rect) {
             .map_or_else(String::new, |e| format!("environment {}", e.name)),
         View::Findings => "findings".to_string(),
         View::Help => "help".to_string(),
+        View::References => "references".to_string(),
     };
     let help_key = app
         .keymap
@@ -71,6 +73,26 @@ fn draw_title(frame: &mut Frame<'_>, app: &App, area: Rect) {
         Span::styled(format!("   {help_key} help"), app.theme.muted),
     ]);
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The References view: where the secret is defined and read in the code.
+fn draw_references(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let (text, style) = match &app.references {
+        None => ("scanning the repository…".to_string(), app.theme.stale),
+        Some(Ok(t)) => (t.clone(), app.theme.text),
+        Some(Err(e)) => (e.clone(), app.theme.critical),
+    };
+    let block = ratatui::widgets::Block::default()
+        .borders(ratatui::widgets::Borders::ALL)
+        .border_style(app.theme.border)
+        .title(Span::styled(" references ", app.theme.title));
+    frame.render_widget(
+        Paragraph::new(text)
+            .style(style)
+            .block(block)
+            .scroll((app.scroll, 0)),
+        area,
+    );
 }
 
 fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
