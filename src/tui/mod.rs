@@ -39,6 +39,11 @@ use crate::sources::{self, LoadContext};
 /// Shortest time between two frames (about 60 per second).
 const FRAME: Duration = Duration::from_millis(16);
 
+/// Shortest time between two frames drawn for background results alone (polls, refreshes):
+/// a thousand endpoints answering at different moments cost five frames a second, not a
+/// frame per answer. Input is still drawn at once.
+const BACKGROUND_FRAME: Duration = Duration::from_millis(200);
+
 /// Builds the app from the command line and config, everything checked before the terminal is
 /// touched: a broken inventory, theme or keymap exits 2 with its message on a normal screen.
 pub fn prepare(
@@ -240,7 +245,8 @@ pub fn spawn_load(
 /// key-to-frame with it).
 ///
 /// Input is drawn at once; background updates are batched to at most one frame per
-/// [`FRAME`], and nothing is drawn while nothing changed.
+/// [`BACKGROUND_FRAME`] (and never more often than [`FRAME`]), and nothing is drawn while
+/// nothing changed.
 pub async fn event_loop<B, S>(
     terminal: &mut Terminal<B>,
     mut app: App,
@@ -276,7 +282,7 @@ where
         .unwrap_or_else(Instant::now);
     let mut urgent = false;
     loop {
-        if app.dirty && (urgent || last_draw.elapsed() >= FRAME) {
+        if app.dirty && (urgent || last_draw.elapsed() >= BACKGROUND_FRAME) {
             app.refresh();
             terminal
                 .draw(|frame| view::draw(frame, &app))
@@ -286,7 +292,7 @@ where
             last_draw = Instant::now();
             on_frame();
         }
-        let next_frame = tokio::time::Instant::from_std(last_draw + FRAME);
+        let next_frame = tokio::time::Instant::from_std(last_draw + BACKGROUND_FRAME);
         // Input first: a key must never wait behind a burst of background results.
         let effect = tokio::select! {
             biased;
