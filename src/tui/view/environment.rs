@@ -242,7 +242,10 @@ fn draw_findings(
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.border)
-        .title(Span::styled(" findings ", app.theme.title));
+        .title(Span::styled(
+            " selected service, then findings ",
+            app.theme.title,
+        ));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
