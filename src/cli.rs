@@ -51,6 +51,10 @@ pub enum Command {
     Fingerprint,
     /// Start a local fleet that reproduces the outage, and open the console on it.
     Demo(DemoArgs),
+    /// Map every place a secret is defined, read, tested, deployed or documented in a tree.
+    Scan(ScanArgs),
+    /// Write a draft inventory from what a scan finds.
+    Init(InitArgs),
     /// Inspect the inventory.
     Config {
         #[command(subcommand)]
@@ -182,6 +186,41 @@ pub struct DemoArgs {
     pub headless: bool,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ScanFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// The folder to scan (.gitignore honoured; binary files and files over 1 MiB skipped).
+    pub path: PathBuf,
+    /// Variables to look for (default: the inventory's secret and related names, else
+    /// `SERVICE_SECRET`).
+    #[arg(long = "var", value_name = "NAME")]
+    pub vars: Vec<String>,
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Scan this folder and draft an inventory from it.
+    #[arg(long = "from-scan", value_name = "PATH")]
+    pub from_scan: PathBuf,
+    /// Where to write the draft (default: PATH/secretops.toml; `-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The variable the inventory tracks.
+    #[arg(long, value_name = "NAME", default_value = "SERVICE_SECRET")]
+    pub secret: String,
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ConfigAction {
     /// Parse and validate the inventory; exit 2 with `file:line:column` on an error.
@@ -232,6 +271,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, UsageError> {
         Some(Command::Diff(args)) => diff(&runtime, cli.config.as_deref(), &args),
         Some(Command::Fingerprint) => fingerprint(cli.config.as_deref()),
         Some(Command::Demo(args)) => demo(&runtime, &args, cli.theme, cli.read_only),
+        Some(Command::Scan(args)) => scan(cli.config.as_deref(), &args),
+        Some(Command::Init(args)) => init(&args),
         Some(Command::Config { action }) => config(cli.config.as_deref(), &action),
         Some(Command::Runbook { action }) => {
             runbook(&runtime, cli.config.as_deref(), action, cli.read_only)
@@ -482,6 +523,87 @@ fn demo(
             .map_or_else(String::new, |p| p.display().to_string())
     );
     result
+}
+
+/// Scan options from the command line and, when there is one, the inventory.
+fn scan_options(
+    path: &std::path::Path,
+    vars: &[String],
+    inv: Option<&Inventory>,
+) -> Result<crate::scan::ScanOptions, UsageError> {
+    if !path.is_dir() {
+        return Err(UsageError(format!(
+            "{} is not a folder; scan takes a folder",
+            path.display()
+        )));
+    }
+    let vars = if !vars.is_empty() {
+        vars.to_vec()
+    } else if let Some(inv) = inv {
+        std::iter::once(inv.secret.clone())
+            .chain(inv.related.iter().cloned())
+            .collect()
+    } else {
+        vec!["SERVICE_SECRET".to_string()]
+    };
+    Ok(crate::scan::ScanOptions {
+        root: path.to_path_buf(),
+        vars,
+        services: inv.map(|i| i.scan.services.clone()).unwrap_or_default(),
+    })
+}
+
+fn scan(config: Option<&std::path::Path>, args: &ScanArgs) -> Result<ExitCode, UsageError> {
+    // The inventory is optional here: it only supplies names, a service map and the key.
+    let inv = match inventory::discover(config) {
+        Ok(found) => Some(Inventory::load(found.path())?),
+        Err(_) => None,
+    };
+    let options = scan_options(&args.path, &args.vars, inv.as_ref())?;
+    let key = key_for(inv.as_ref())?;
+    let fingerprint = |v: &SecretString| key.fingerprint(v).to_string();
+    let report = crate::scan::scan(&options);
+    let text = match args.format {
+        ScanFormat::Text => crate::scan::summary_table(&report, &fingerprint),
+        ScanFormat::Json => crate::scan::to_json(&report, &fingerprint),
+        ScanFormat::Markdown => crate::scan::to_markdown(&report, &fingerprint),
+    };
+    print(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init(args: &InitArgs) -> Result<ExitCode, UsageError> {
+    let options = scan_options(&args.from_scan, std::slice::from_ref(&args.secret), None)?;
+    let report = crate::scan::scan(&options);
+    let draft = crate::scan::draft_inventory(&report, &args.secret);
+    let target = args
+        .output
+        .clone()
+        .unwrap_or_else(|| args.from_scan.join("secretops.toml"));
+    if target.as_os_str() == "-" {
+        print(&draft)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if target.exists() && !args.force {
+        return Err(UsageError(format!(
+            "{} exists; pass --force to replace it or --output FILE to write elsewhere",
+            target.display()
+        )));
+    }
+    std::fs::write(&target, &draft).map_err(|e| {
+        UsageError(format!(
+            "cannot write {}: {}",
+            target.display(),
+            crate::io_reason(&e)
+        ))
+    })?;
+    eprintln!(
+        "secretops: wrote a draft inventory to {}; review every line marked REVIEW, then run \
+         `secretops config validate --config {}`",
+        target.display(),
+        target.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print(text: &str) -> Result<(), UsageError> {

@@ -189,6 +189,19 @@ pub enum RawSource {
         args: Vec<String>,
         timeout: Option<String>,
     },
+    GcpSecretManager {
+        project: String,
+        secret: String,
+        version: Option<String>,
+        /// An emulator or local stand-in; default: Google's endpoint.
+        endpoint: Option<String>,
+        /// `"anonymous"` (emulators and tests only) or `"adc"` (the default).
+        credentials: Option<String>,
+        timeout: Option<String>,
+        /// Related secret name → its own secret in the same project.
+        #[serde(default)]
+        related_secrets: BTreeMap<String, String>,
+    },
 }
 
 /// Where one service's copy of the secret is read from, with paths resolved.
@@ -217,6 +230,16 @@ pub enum Source {
         /// anywhere.
         cwd: PathBuf,
     },
+    GcpSecretManager {
+        project: String,
+        secret: String,
+        version: String,
+        endpoint: Option<String>,
+        anonymous: bool,
+        #[serde(with = "humantime_secs")]
+        timeout: Duration,
+        related_secrets: BTreeMap<String, String>,
+    },
 }
 
 mod humantime_secs {
@@ -239,6 +262,15 @@ impl Source {
             }
             Self::ProcessEnv { var } => format!("process-env ${var}"),
             Self::Command { program, .. } => format!("command {program}"),
+            Self::GcpSecretManager {
+                project,
+                secret,
+                endpoint,
+                ..
+            } => {
+                let local = if endpoint.is_some() { " (local)" } else { "" };
+                format!("gcp {project}/{secret}{local}")
+            }
         }
     }
 
@@ -246,7 +278,7 @@ impl Source {
     pub fn var<'a>(&'a self, secret_name: &'a str) -> &'a str {
         match self {
             Self::EnvFile { var, .. } | Self::Compose { var, .. } | Self::ProcessEnv { var } => var,
-            Self::Command { .. } => secret_name,
+            Self::Command { .. } | Self::GcpSecretManager { .. } => secret_name,
         }
     }
 }
@@ -261,6 +293,8 @@ struct RawInventory {
     policy: RawPolicy,
     #[serde(default)]
     ui: UiSettings,
+    #[serde(default)]
+    scan: ScanSettings,
     #[serde(default, rename = "environment")]
     environments: Vec<RawEnvironment>,
     #[serde(default, rename = "runbook")]
@@ -286,6 +320,17 @@ struct RawFingerprint {
 struct RawPolicy {
     #[serde(default)]
     min_length: BTreeMap<Tier, usize>,
+}
+
+/// `[scan]`: where the code lives and how its folders map onto services.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSettings {
+    /// The repository root the console's References view scans (relative to the inventory).
+    pub root: Option<PathBuf>,
+    /// Path prefix → service name, for hits outside a compose service or top-level folder.
+    #[serde(default)]
+    pub services: BTreeMap<String, String>,
 }
 
 /// Console settings that may live in the inventory or the user config.
@@ -336,6 +381,7 @@ pub struct Inventory {
     pub key_file: Option<PathBuf>,
     pub min_length: BTreeMap<Tier, usize>,
     pub ui: UiSettings,
+    pub scan: ScanSettings,
     pub environments: Vec<Environment>,
     /// Custom runbooks (`[[runbook]]`); the built-in ones are not listed here.
     pub runbooks: Vec<RunbookSpec>,
@@ -477,11 +523,8 @@ impl Inventory {
                 ..LiveSpec::default()
             };
             live.validate().map_err(|m| at(auth_at.start, m))?;
-            if let Some(r) = &env.restart
-                && r.get_ref().program.trim().is_empty()
-            {
-                return Err(at(r.span().start, "restart.program is empty".into()));
-            }
+            crate::runbook::raw::check_restart(env.restart.as_ref())
+                .map_err(|(offset, m)| at(offset, m))?;
             environments.push(Environment {
                 name,
                 tier: env.tier,
@@ -503,6 +546,10 @@ impl Inventory {
             key_file: raw.fingerprint.key_file.map(|p| base_dir.join(p)),
             min_length: raw.policy.min_length,
             ui: raw.ui,
+            scan: ScanSettings {
+                root: raw.scan.root.map(|r| base_dir.join(r)),
+                services: raw.scan.services,
+            },
             environments,
             runbooks,
         })
@@ -569,6 +616,39 @@ pub(crate) fn resolve_source(raw: RawSource, base: &Path, secret: &str) -> Resul
                 args,
                 timeout,
                 cwd: base.to_path_buf(),
+            }
+        }
+        RawSource::GcpSecretManager {
+            project,
+            secret,
+            version,
+            endpoint,
+            credentials,
+            timeout,
+            related_secrets,
+        } => {
+            let anonymous = match credentials.as_deref() {
+                None | Some("adc") => false,
+                Some("anonymous") => true,
+                Some(other) => {
+                    return Err(format!(
+                        "credentials \"{other}\" is not known; use \"adc\" (default) or \"anonymous\""
+                    ));
+                }
+            };
+            let timeout = match timeout {
+                None => Duration::from_secs(10),
+                Some(t) => humantime::parse_duration(&t)
+                    .map_err(|e| format!("timeout \"{t}\" is not a duration ({e})"))?,
+            };
+            Source::GcpSecretManager {
+                project,
+                secret,
+                version: version.unwrap_or_else(|| "latest".into()),
+                endpoint,
+                anonymous,
+                timeout,
+                related_secrets,
             }
         }
     })

@@ -17,6 +17,7 @@ pub mod paths;
 pub mod redact;
 pub mod report;
 pub mod runbook;
+pub mod scan;
 pub mod snapshot;
 pub mod sources;
 pub mod tui;

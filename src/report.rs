@@ -37,6 +37,12 @@ pub struct ServiceReport<'a> {
     pub length: Option<usize>,
     pub origin: Option<&'a str>,
     pub error: Option<&'a str>,
+    /// A secret manager's version, state, creation time and checksum verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<&'a str>,
+    /// A secret manager's recent versions with fingerprints of the enabled ones.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub versions: &'a [crate::snapshot::VersionSummary],
     /// Health, breakers and auth rates, with `--live`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live: Option<LiveReport>,
@@ -201,6 +207,8 @@ pub fn check_report<'a>(
                     length: s.length,
                     origin: s.origin.as_deref(),
                     error: s.error.as_deref(),
+                    detail: s.detail.as_deref(),
+                    versions: &s.versions,
                     live: live.and_then(|l| {
                         let spec = inv.environments.get(ei)?.services.get(si)?;
                         let state = l.service(ei, si)?;

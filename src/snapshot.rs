@@ -118,6 +118,19 @@ pub struct ServiceState {
     pub equals_related: Vec<String>,
     /// Lines of the origin file assigning the variable, when more than one.
     pub duplicate_lines: Vec<usize>,
+    /// The source's own words about the value (a secret manager's version and checksum).
+    pub detail: Option<String>,
+    /// A secret manager's recent versions, with fingerprints of the enabled ones.
+    pub versions: Vec<VersionSummary>,
+}
+
+/// One version of a secret-manager secret, without its value.
+#[derive(Clone, Debug, Serialize)]
+pub struct VersionSummary {
+    pub number: u64,
+    pub state: String,
+    pub create_time: Option<String>,
+    pub fingerprint: Option<Fingerprint>,
 }
 
 impl ServiceState {
@@ -139,6 +152,8 @@ impl ServiceState {
             traits: ValueTraits::default(),
             equals_related: Vec::new(),
             duplicate_lines: Vec::new(),
+            detail: None,
+            versions: Vec::new(),
         }
     }
 
@@ -169,6 +184,17 @@ pub fn assess(
             state.origin = (!origin.is_empty()).then_some(origin);
             state.origin_path.clone_from(&reading.origin.path);
             state.origin_mode = reading.origin.path.as_deref().and_then(file_mode);
+            state.detail.clone_from(&reading.detail);
+            state.versions = reading
+                .versions
+                .iter()
+                .map(|v| VersionSummary {
+                    number: v.number,
+                    state: v.state.clone(),
+                    create_time: v.create_time.clone(),
+                    fingerprint: v.value.as_ref().map(|value| key.fingerprint(value)),
+                })
+                .collect();
             match &reading.value {
                 Some(v) if !v.expose_secret().is_empty() => {
                     let text = v.expose_secret();

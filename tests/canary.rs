@@ -346,6 +346,7 @@ fn no_value_on_any_console_screen() {
             });
         }
     }
+    app.refresh();
     assert_eq!(app.pending, 0);
 
     let mut screens = 0;

@@ -68,6 +68,7 @@ fn loaded_app(inventory: &Path) -> App {
         }
     }
     app.loaded_at = Some("12:00:00Z".into());
+    app.refresh();
     app
 }
 

@@ -58,7 +58,16 @@ pub struct Fleet {
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     probe: reqwest::Client,
+    /// The local Secret Manager stand-in holding production's secret.
+    secret_manager: Option<crate::sources::gcp::standin::StandIn>,
 }
+
+/// Project and secret names in the local Secret Manager stand-in.
+pub const STANDIN_PROJECT: &str = "secretops-demo";
+/// The production secret's name in the stand-in.
+pub const STANDIN_SECRET: &str = "service-secret-production";
+/// The environment whose validator reads the stand-in.
+pub const STANDIN_ENVIRONMENT: &str = "production";
 
 /// Binds a loopback listener on a free port: the demo is never reachable from the network.
 async fn bind(what: String) -> Result<TcpListener, DemoError> {
@@ -116,7 +125,27 @@ impl Fleet {
             stop,
             tasks: Vec::new(),
             probe: client(Duration::from_millis(500))?,
+            secret_manager: None,
         };
+        // Production's secret lives in a (local) secret manager: an older version, then the
+        // current value, so there is a history to restore from.
+        let current = fleet
+            .originals
+            .get(STANDIN_ENVIRONMENT)
+            .map(|v| secrecy::SecretString::from(v.secret.as_str()));
+        let env = crate::demo::env_spec(STANDIN_ENVIRONMENT)?;
+        let previous = files::random_value(env)?;
+        let mut versions = vec![secrecy::SecretString::from(previous.as_str())];
+        versions.extend(current);
+        let standin =
+            crate::sources::gcp::standin::start(STANDIN_PROJECT, STANDIN_SECRET, versions)
+                .await
+                .map_err(|e| DemoError::Bind {
+                    service: "the Secret Manager stand-in".into(),
+                    source: e,
+                })?;
+        let standin_endpoint = standin.endpoint.clone();
+        fleet.secret_manager = Some(standin);
         for env in &ENVIRONMENTS {
             let mut verify_url = String::new();
             for svc in &SERVICES {
@@ -126,7 +155,18 @@ impl Fleet {
                     let listener = bind(what.clone()).await?;
                     let addr = local_addr(&listener, what)?;
                     // Each instance watches the file itself, as separate processes would.
-                    let (secret, watcher) = watch_file(env_file.clone(), stop_rx.clone());
+                    let reads_standin =
+                        env.name == STANDIN_ENVIRONMENT && svc.role == Role::Validator;
+                    let (secret, watcher) = if reads_standin {
+                        let mut cfg =
+                            crate::sources::gcp::GcpConfig::new(STANDIN_PROJECT, STANDIN_SECRET);
+                        cfg.endpoint = Some(standin_endpoint.clone());
+                        cfg.anonymous = true;
+                        cfg.timeout = Duration::from_secs(2);
+                        crate::demo::watch::watch_secret_manager(cfg, stop_rx.clone())
+                    } else {
+                        watch_file(env_file.clone(), stop_rx.clone())
+                    };
                     fleet.tasks.push(watcher);
                     let router = match svc.role {
                         Role::Validator => {
@@ -156,7 +196,7 @@ impl Fleet {
                 }
             }
         }
-        inventory::write(&fleet.inventory, &fleet.endpoints)?;
+        inventory::write(&fleet.inventory, &fleet.endpoints, Some(&standin_endpoint))?;
         Ok(fleet)
     }
 

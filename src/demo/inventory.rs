@@ -11,7 +11,7 @@ use crate::demo::{
 };
 
 /// The inventory text for the fleet listening on `endpoints`.
-pub(crate) fn render(endpoints: &[ServiceEndpoint]) -> String {
+pub(crate) fn render(endpoints: &[ServiceEndpoint], standin: Option<&str>) -> String {
     let mut out = String::from(
         "# Written by `secretops demo` for this workdir. Local stand-ins on 127.0.0.1 only.\n",
     );
@@ -50,13 +50,29 @@ pub(crate) fn render(endpoints: &[ServiceEndpoint]) -> String {
                 Role::Validator => "validator",
                 Role::Consumer => "consumer",
             };
+            let source = match standin {
+                Some(endpoint)
+                    if env.name == crate::demo::fleet::STANDIN_ENVIRONMENT
+                        && svc.role == Role::Validator =>
+                {
+                    format!(
+                        "{{ kind = \"gcp-secret-manager\", project = \"{}\", secret = \"{}\", \
+                         endpoint = \"{endpoint}\", credentials = \"anonymous\" }}",
+                        crate::demo::fleet::STANDIN_PROJECT,
+                        crate::demo::fleet::STANDIN_SECRET,
+                    )
+                }
+                _ => format!(
+                    "{{ kind = \"env-file\", path = \"{}\" }}",
+                    env_file_rel(env.name, svc.name)
+                ),
+            };
             let _ = write!(
                 out,
                 "\n[[environment.service]]\nname = \"{}\"\nrole = \"{role}\"\n\
-                 source = {{ kind = \"env-file\", path = \"{}\" }}\n\
+                 source = {source}\n\
                  health = {{ url = \"http://{first}/health\", timeout = \"2s\" }}\n",
                 svc.name,
-                env_file_rel(env.name, svc.name),
             );
             if svc.role == Role::Consumer {
                 let urls: Vec<String> = addrs
@@ -75,6 +91,10 @@ pub(crate) fn render(endpoints: &[ServiceEndpoint]) -> String {
 }
 
 /// Writes the inventory atomically, so a console reading it never sees half a file.
-pub(crate) fn write(path: &Path, endpoints: &[ServiceEndpoint]) -> Result<(), DemoError> {
-    crate::demo::files::write_atomic(path, render(endpoints).as_bytes(), 0o644)
+pub(crate) fn write(
+    path: &Path,
+    endpoints: &[ServiceEndpoint],
+    standin: Option<&str>,
+) -> Result<(), DemoError> {
+    crate::demo::files::write_atomic(path, render(endpoints, standin).as_bytes(), 0o644)
 }

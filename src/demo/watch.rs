@@ -20,7 +20,7 @@ pub(crate) const POLL_INTERVAL: Duration = Duration::from_millis(500);
 pub(crate) struct SecretCell(Arc<RwLock<Option<SecretString>>>);
 
 impl SecretCell {
-    fn set(&self, value: Option<SecretString>) {
+    pub(crate) fn set(&self, value: Option<SecretString>) {
         *self.0.write().unwrap_or_else(PoisonError::into_inner) = value;
     }
 
@@ -82,6 +82,33 @@ pub(crate) fn watch_file(
             if now != last {
                 last = now;
                 task_cell.set(load(&path));
+            }
+        }
+    });
+    (cell, task)
+}
+
+/// Keeps a cell current from a Secret Manager (the demo's local stand-in): the production
+/// validator reads its secret there, as production services do, so restoring a version is
+/// what heals it. A failed read leaves the service with no secret, as a failed start would.
+pub(crate) fn watch_secret_manager(
+    config: crate::sources::gcp::GcpConfig,
+    mut stop: watch::Receiver<bool>,
+) -> (SecretCell, JoinHandle<()>) {
+    let cell = SecretCell::default();
+    let task_cell = cell.clone();
+    let task = tokio::spawn(async move {
+        let Ok(client) = crate::sources::gcp::Client::new(&config).await else {
+            return;
+        };
+        let mut tick = tokio::time::interval(POLL_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            let value = client.access().await.ok().map(|a| a.value);
+            task_cell.set(value);
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.wait_for(|s| *s) => break,
             }
         }
     });

@@ -37,7 +37,9 @@ impl ActionResult {
 /// Whether the action's effect is already there (a write whose value is already in place),
 /// so that a second run or a resume does not redo it.
 pub async fn already_done(action: &Action, rc: &RunContext) -> Option<ActionResult> {
-    let Action::WriteEnvFile { service, from, .. } = action else {
+    let (Action::WriteEnvFile { service, from, .. }
+    | Action::AddSecretVersion { service, from, .. }) = action
+    else {
         return None;
     };
     let truth = rc.truth(Some(from))?;
@@ -59,6 +61,11 @@ pub async fn run(action: &Action, rc: &RunContext) -> ActionResult {
             from,
             plan,
         } => write(service, from, plan, rc).await,
+        Action::AddSecretVersion {
+            service,
+            from,
+            config,
+        } => add_version(service, from, config, rc).await,
         Action::ResetBreakers { targets } => reset(targets, rc).await,
         Action::RunCommand {
             program,
@@ -165,6 +172,74 @@ async fn write(
         lines,
         before,
         after: after_fp.map(|f| f.to_string()),
+    }
+}
+
+/// Adds a Secret Manager version holding the truth, reads it back, then reads the service
+/// through its own source. Older versions are left as they are.
+async fn add_version(
+    service: &str,
+    from: &str,
+    config: &crate::sources::gcp::GcpConfig,
+    rc: &RunContext,
+) -> ActionResult {
+    let Some(truth) = rc.truth(Some(from)) else {
+        return ActionResult::failed(format!("no value was taken from {from}; nothing added"));
+    };
+    let Some(index) = rc.service_index(service) else {
+        return ActionResult::failed(rc.unknown_service(service));
+    };
+    let before = rc
+        .read_service(index)
+        .await
+        .and_then(|r| r.state.fingerprint)
+        .map(|f| f.to_string());
+    let name = config.secret_name();
+    let added = match crate::sources::gcp::Client::new(config).await {
+        Ok(client) => client.add_version(&truth.value).await,
+        Err(e) => Err(e),
+    };
+    let accessed = match added {
+        Ok(a) => a,
+        Err(e) => {
+            return ActionResult {
+                ok: false,
+                lines: vec![
+                    rc.redactor.redact(&format!("{name}: {e}")),
+                    "list the versions before trying again: the add may have reached the \
+                     server"
+                        .into(),
+                ],
+                before,
+                after: None,
+            };
+        }
+    };
+    let read_back = rc.key.fingerprint(&accessed.value);
+    let mut lines = vec![format!(
+        "added version {} to {name}; it reads back as {read_back}",
+        accessed.version.number
+    )];
+    let after = rc
+        .read_service(index)
+        .await
+        .and_then(|r| r.state.fingerprint);
+    let ok = read_back == truth.fingerprint && after.as_ref() == Some(&truth.fingerprint);
+    lines.push(match &after {
+        Some(fp) if *fp == truth.fingerprint => {
+            format!("read back: {service} now reads {fp}, the value of {from}")
+        }
+        Some(fp) => format!(
+            "read back: {service} reads {fp}, not {}: does it read `latest`?",
+            truth.fingerprint
+        ),
+        None => format!("read back: {service} has no readable value now"),
+    });
+    ActionResult {
+        ok,
+        lines,
+        before,
+        after: after.map(|f| f.to_string()),
     }
 }
 

@@ -137,8 +137,12 @@ pub fn precheck(inv: &Inventory, req: &RunRequest) -> Result<(), String> {
     if req.service.is_some() && req.runbook != BUILT_IN[1] {
         return Err("--service applies to breaker-reset only".into());
     }
-    for name in req.from.iter().chain(req.service.iter()) {
-        if !env.services.iter().any(|s| &s.name == name) {
+    let from = req
+        .from
+        .as_deref()
+        .map(|f| f.split_once('@').map_or(f, |(s, _)| s));
+    for name in from.iter().copied().chain(req.service.as_deref()) {
+        if !env.services.iter().any(|s| s.name == name) {
             let names: Vec<&str> = env.services.iter().map(|s| s.name.as_str()).collect();
             return Err(format!(
                 "{} has no service \"{name}\"; it has: {}",

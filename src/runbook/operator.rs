@@ -237,6 +237,11 @@ pub(super) fn target(step: &Step, rc: &super::context::RunContext) -> String {
         Body::Action(Action::WriteEnvFile { service, plan, .. }) => {
             format!("{service} {}", crate::display_path(&plan.path, base))
         }
+        Body::Action(Action::AddSecretVersion {
+            service, config, ..
+        }) => {
+            format!("{service} {}", config.secret_name())
+        }
         Body::Action(Action::ResetBreakers { targets }) => targets
             .iter()
             .map(|t| {

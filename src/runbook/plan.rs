@@ -11,7 +11,10 @@ use super::command::{self, fill};
 use super::context::{Read, RunContext, Truth};
 use super::spec::{DEFAULT_COMMAND_TIMEOUT, Predicate};
 use super::step::{Action, Body, Step};
-use crate::inventory::Role;
+use secrecy::SecretString;
+
+use crate::fingerprint::Fingerprint;
+use crate::inventory::{Role, Source};
 use crate::snapshot::Status;
 
 /// The steps of a run, with what the run must remember if it stops half way.
@@ -107,29 +110,43 @@ fn choose_truth(reads: &[Read], from: Option<&str>, rc: &RunContext) -> Result<u
     Ok(first)
 }
 
+/// Where the value every service should get comes from.
+struct Chosen {
+    value: SecretString,
+    fingerprint: Fingerprint,
+    /// A service (`auth-service`), or a service and a version (`auth-service@5`).
+    from: String,
+    origin: String,
+    /// The service whose current value it is; `None` for a Secret Manager version.
+    index: Option<usize>,
+}
+
 /// One line per service saying whether it agrees with the source of truth, and the indexes
 /// of those that do not.
-fn diagnose(reads: &[Read], truth_index: usize, from_origin: &str) -> (Vec<String>, Vec<usize>) {
-    let source = &reads[truth_index];
-    let from = &source.state.name;
-    let fingerprint = source.state.fingerprint.as_ref();
+fn diagnose(reads: &[Read], truth: &Chosen) -> (Vec<String>, Vec<usize>) {
     let mut detail = Vec::new();
     let mut disagreeing = Vec::new();
+    if truth.index.is_none() {
+        detail.push(format!(
+            "source of truth: {} {} ({})",
+            truth.from, truth.fingerprint, truth.origin
+        ));
+    }
     for (i, r) in reads.iter().enumerate() {
         let role = r.state.role.as_str();
         let now = status_word(r);
-        detail.push(if i == truth_index {
+        detail.push(if Some(i) == truth.index {
             format!(
-                "{} {role} {now} ← source of truth ({from_origin})",
-                r.state.name
+                "{} {role} {now} ← source of truth ({})",
+                r.state.name, truth.origin
             )
-        } else if r.state.fingerprint.as_ref() == fingerprint {
+        } else if r.state.fingerprint.as_ref() == Some(&truth.fingerprint) {
             format!("{} {role} {now} agrees", r.state.name)
         } else {
             disagreeing.push(i);
             format!(
-                "{} {role} {now}: will get the value of {from}",
-                r.state.name
+                "{} {role} {now}: will get the value of {}",
+                r.state.name, truth.from
             )
         });
     }
@@ -137,6 +154,73 @@ fn diagnose(reads: &[Read], truth_index: usize, from_origin: &str) -> (Vec<Strin
         detail.push("every copy agrees: nothing to write".into());
     }
     (detail, disagreeing)
+}
+
+/// `--from SERVICE@VERSION`: a version of the Secret Manager secret the service reads.
+async fn version_truth(rc: &RunContext, service: &str, version: &str) -> Result<Chosen, String> {
+    use crate::sources::gcp::{Client, GcpConfig};
+    let index = rc
+        .service_index(service)
+        .ok_or_else(|| rc.unknown_service(service))?;
+    let Source::GcpSecretManager {
+        project,
+        secret,
+        endpoint,
+        anonymous,
+        timeout,
+        ..
+    } = &rc.environment().services[index].source
+    else {
+        return Err(format!(
+            "--from {service}@{version}: {service} does not read Secret Manager; a version \
+             applies to gcp-secret-manager sources only"
+        ));
+    };
+    let config = GcpConfig {
+        project: project.clone(),
+        secret: secret.clone(),
+        version: version.to_string(),
+        endpoint: endpoint.clone(),
+        anonymous: *anonymous,
+        timeout: *timeout,
+    };
+    let client = Client::new(&config)
+        .await
+        .map_err(|e| format!("{}: {e}", config.secret_name()))?;
+    let accessed = client
+        .access_version(version)
+        .await
+        .map_err(|e| format!("{}: {e}", config.secret_name()))?;
+    Ok(Chosen {
+        fingerprint: rc.key.fingerprint(&accessed.value),
+        value: accessed.value,
+        from: format!("{service}@{version}"),
+        origin: format!(
+            "{}/versions/{}",
+            config.secret_name(),
+            accessed.version.number
+        ),
+        index: None,
+    })
+}
+
+/// The source of truth: `--from SERVICE@VERSION`, `--from SERVICE`, or the validator.
+async fn choose(reads: &[Read], from: Option<&str>, rc: &RunContext) -> Result<Chosen, String> {
+    if let Some((service, version)) = from.and_then(|f| f.split_once('@')) {
+        return version_truth(rc, service, version).await;
+    }
+    let i = choose_truth(reads, from, rc)?;
+    let source = &reads[i];
+    match (source.value.clone(), source.state.fingerprint.clone()) {
+        (Some(value), Some(fingerprint)) => Ok(Chosen {
+            value,
+            fingerprint,
+            from: source.state.name.clone(),
+            origin: source.state.origin.clone().unwrap_or_default(),
+            index: Some(i),
+        }),
+        _ => Err(format!("{} has no value", source.state.name)),
+    }
 }
 
 /// Warnings about the value about to be copied everywhere: a placeholder, too short.
@@ -164,8 +248,8 @@ fn value_notes(source: &Read, rc: &RunContext) -> Vec<String> {
 /// check agreement, restart, reset breakers, wait for recovery.
 pub async fn emergency_restore(rc: &mut RunContext, opts: &Options) -> Plan {
     let reads = rc.read_env().await;
-    let truth_index = match choose_truth(&reads, opts.from.as_deref(), rc) {
-        Ok(i) => i,
+    let chosen = match choose(&reads, opts.from.as_deref(), rc).await {
+        Ok(c) => c,
         Err(e) => {
             let mut detail: Vec<String> = reads
                 .iter()
@@ -190,18 +274,17 @@ pub async fn emergency_restore(rc: &mut RunContext, opts: &Options) -> Plan {
             };
         }
     };
-    let source = &reads[truth_index];
-    let (Some(value), Some(fingerprint)) = (source.value.clone(), source.state.fingerprint.clone())
-    else {
-        return Plan::default();
-    };
-    let from = source.state.name.clone();
-    let from_origin = source.state.origin.clone().unwrap_or_default();
-    let (detail, disagreeing) = diagnose(&reads, truth_index, &from_origin);
-    let mut notes = value_notes(source, rc);
+    let (detail, disagreeing) = diagnose(&reads, &chosen);
+    let mut notes = chosen
+        .index
+        .map(|i| value_notes(&reads[i], rc))
+        .unwrap_or_default();
+    let (from, from_origin) = (chosen.from.clone(), chosen.origin.clone());
+    // Command output may echo this value even when no source holds it now (an old version).
+    rc.redactor.add(&chosen.value, &rc.key);
     rc.truths.push(Truth {
-        value,
-        fingerprint,
+        value: chosen.value,
+        fingerprint: chosen.fingerprint,
         from: from.clone(),
     });
     let mut steps = vec![planned(

@@ -288,6 +288,18 @@ fn action(step: &RawStep) -> Result<(Vec<&'static str>, CustomBody), String> {
     })
 }
 
+/// Checks an environment's `restart`; an error carries the byte offset it points at.
+pub fn check_restart(
+    restart: Option<&Spanned<super::spec::RestartSpec>>,
+) -> Result<(), (usize, String)> {
+    match restart {
+        Some(r) if r.get_ref().program.trim().is_empty() => {
+            Err((r.span().start, "restart.program is empty".into()))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Checks every `[[runbook]]`; an error carries the byte offset it points at.
 pub fn resolve_runbooks(
     raw: Vec<RawRunbook>,

@@ -58,6 +58,12 @@ pub enum Action {
         from: String,
         plan: EnvWritePlan,
     },
+    /// Add a version to a Secret Manager secret the service reads as `latest`.
+    AddSecretVersion {
+        service: String,
+        from: String,
+        config: crate::sources::gcp::GcpConfig,
+    },
     /// Close breakers, instance by instance.
     ResetBreakers {
         targets: Vec<ResetTarget>,
@@ -127,7 +133,7 @@ impl Body {
 impl Action {
     pub fn kind(&self) -> &'static str {
         match self {
-            Self::WriteEnvFile { .. } => "write-secret",
+            Self::WriteEnvFile { .. } | Self::AddSecretVersion { .. } => "write-secret",
             Self::ResetBreakers { .. } => "reset-breakers",
             Self::RunCommand { .. } => "run-command",
             Self::HttpRequest(_) => "http-request",

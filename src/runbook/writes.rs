@@ -84,6 +84,12 @@ pub(super) fn write_step(
             .clone()
             .filter(|p| !files.iter().any(|f| same_file(f, p)))
             .map(|p| (p, Dialect::Compose)),
+        Source::GcpSecretManager { .. } => {
+            if let Some(step) = gcp_step(svc, &change, from) {
+                return step;
+            }
+            None
+        }
         Source::ProcessEnv { .. } | Source::Command { .. } => None,
     };
     let manual_text = match file {
@@ -106,6 +112,59 @@ pub(super) fn write_step(
             }),
         },
     }
+}
+
+/// A new Secret Manager version for a service that reads `latest`; `None` for a pinned
+/// version, which becomes a manual step.
+fn gcp_step(svc: &crate::inventory::Service, change: &str, from: &str) -> Option<Step> {
+    let Source::GcpSecretManager {
+        project,
+        secret,
+        version,
+        endpoint,
+        anonymous,
+        timeout,
+        ..
+    } = &svc.source
+    else {
+        return None;
+    };
+    if version != crate::sources::gcp::LATEST {
+        return None;
+    }
+    let config = crate::sources::gcp::GcpConfig {
+        project: project.clone(),
+        secret: secret.clone(),
+        version: version.clone(),
+        endpoint: endpoint.clone(),
+        anonymous: *anonymous,
+        timeout: *timeout,
+    };
+    let at = endpoint
+        .as_deref()
+        .map_or_else(|| "Google's API".to_string(), command::safe_url);
+    Some(Step {
+        id: format!("write:{}", svc.name),
+        title: format!("add a Secret Manager version for {}", svc.name),
+        preview: vec![
+            change.to_string(),
+            format!(
+                "add a version to {} at {at} holding the value of {from}; CRC32C is computed \
+                 and sent, the new version is read back",
+                config.secret_name()
+            ),
+            "older versions stay as they are: secretops never disables or destroys one".into(),
+            format!(
+                "then read {} back through its source (it reads `latest`)",
+                svc.name
+            ),
+        ],
+        body: Body::Action(Action::AddSecretVersion {
+            service: svc.name.clone(),
+            from: from.to_string(),
+            config,
+        }),
+    })
 }
 
 /// What the operator does where secretops does not write: a copy it cannot read, a compose
@@ -160,6 +219,17 @@ fn instruction(
             svc.name,
             command::shown(program, args, &rc.redactor),
             cwd.display()
+        ),
+        Source::GcpSecretManager {
+            project,
+            secret,
+            version,
+            ..
+        } => format!(
+            "{} reads version {version} of projects/{project}/secrets/{secret}, a pinned \
+             version: add a version holding {copy} and move the pin to it (secretops adds \
+             versions only for sources that read `latest`)",
+            svc.name
         ),
         Source::EnvFile { path, .. } => {
             format!("set {var} in {} to {copy}", crate::display_path(path, base))

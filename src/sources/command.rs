@@ -108,7 +108,6 @@ pub(super) async fn read(
     Ok(Reading {
         value: Some(SecretString::from(trimmed.to_string())),
         origin: Origin::label(format!("command {program}")),
-        related: Vec::new(),
-        duplicate_lines: Vec::new(),
+        ..Reading::default()
     })
 }

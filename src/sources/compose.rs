@@ -247,6 +247,7 @@ pub(super) fn read(
         origin,
         related,
         duplicate_lines,
+        ..Reading::default()
     })
 }
 

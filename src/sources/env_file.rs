@@ -95,5 +95,6 @@ pub(super) fn read(
         origin: Origin::file(path.to_path_buf(), last.map(|a| a.line)),
         related,
         duplicate_lines: if lines.len() > 1 { lines } else { Vec::new() },
+        ..Reading::default()
     })
 }

@@ -8,6 +8,8 @@
 mod command;
 mod compose;
 mod env_file;
+pub mod gcp;
+mod secret_manager;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -86,6 +88,20 @@ pub struct Reading {
     pub related: Vec<(String, SecretString)>,
     /// Lines of the origin file that assign the variable, when it is assigned more than once.
     pub duplicate_lines: Vec<usize>,
+    /// What the source says about the value besides its origin (a secret manager's version,
+    /// state and checksum).
+    pub detail: Option<String>,
+    /// A secret manager's recent versions, newest first.
+    pub versions: Vec<VersionEntry>,
+}
+
+/// One version of a secret in a secret manager; the value only for enabled versions, to be
+/// fingerprinted and dropped.
+pub struct VersionEntry {
+    pub number: u64,
+    pub state: String,
+    pub create_time: Option<String>,
+    pub value: Option<SecretString>,
 }
 
 /// Why a source could not be read. The message never quotes file content.
@@ -137,6 +153,34 @@ pub async fn read(source: &Source, ctx: &LoadContext) -> Result<Reading, SourceE
             timeout,
             cwd,
         } => command::read(program, args, *timeout, cwd).await,
+        Source::GcpSecretManager {
+            project,
+            secret,
+            version,
+            endpoint,
+            anonymous,
+            timeout,
+            related_secrets,
+        } => {
+            let spec = secret_manager::Spec {
+                project,
+                secret,
+                version,
+                endpoint: endpoint.as_deref(),
+                anonymous: *anonymous,
+                timeout: *timeout,
+                related_secrets,
+            };
+            // The client has its own deadline; this one also covers the version listing.
+            let budget = *timeout * 3;
+            match tokio::time::timeout(budget, secret_manager::read(&spec)).await {
+                Ok(result) => result,
+                Err(_) => Err(SourceError::new(format!(
+                    "Secret Manager: no answer within {}; check the endpoint and network",
+                    humantime::format_duration(budget)
+                ))),
+            }
+        }
     }
 }
 
@@ -151,7 +195,7 @@ fn read_process_env(var: &str, ctx: &LoadContext) -> Reading {
         value,
         origin: Origin::label(format!("${var}")),
         related,
-        duplicate_lines: Vec::new(),
+        ..Reading::default()
     }
 }
 

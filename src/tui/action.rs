@@ -30,6 +30,7 @@ pub enum Action {
     CycleEnvironment,
     Runbook,
     Audit,
+    References,
 }
 
 impl Action {
@@ -48,6 +49,7 @@ impl Action {
         Self::NextPane,
         Self::Overview,
         Self::Findings,
+        Self::References,
         Self::CycleSeverity,
         Self::CycleEnvironment,
         Self::Runbook,
@@ -84,6 +86,7 @@ impl Action {
             Self::CycleEnvironment => "cycle-environment",
             Self::Runbook => "runbook",
             Self::Audit => "audit",
+            Self::References => "references",
         }
     }
 
@@ -114,6 +117,7 @@ impl Action {
                 "emergency-restore on the environment in view (runbook view: resume a failed run)"
             }
             Self::Audit => "show the audit log of runbook steps",
+            Self::References => "where the secret is defined and read in the code ([scan] root)",
         }
     }
 

@@ -23,6 +23,8 @@ pub enum View {
     /// One environment, by index in the inventory.
     Environment(usize),
     Findings,
+    /// Where the secret is defined and read in the code (`[scan] root`).
+    References,
     Help,
     /// The runbook the console started last.
     Runbook,
@@ -60,6 +62,8 @@ pub enum Effect {
     Answer(crate::runbook::step::Answer),
     /// Read the audit log.
     LoadAudit,
+    /// Scan the inventory's `[scan] root` for the References view.
+    Scan,
 }
 
 /// A result sent by a background task.
@@ -87,6 +91,8 @@ pub enum Message {
     Runbook(crate::runbook::step::RunEvent),
     /// The audit log's records and the number of lines that were not records.
     Audit(Result<(Vec<crate::audit::Record>, usize), String>),
+    /// The References view's scan finished: its summary table, or why it failed.
+    Scanned(Result<String, String>),
 }
 
 /// `:demo` commands: break and heal the demo fleet by editing its files.
@@ -143,12 +149,16 @@ pub struct App {
     pub generation: u64,
     /// Terminal size, for layout-dependent movement and mouse hits.
     pub size: (u16, u16),
+    /// Service id → positions in `findings` that name it (drawing asks per cell).
+    pub finding_index: HashMap<String, Vec<usize>>,
     /// Palette slot of each fingerprint: distinct fingerprints get distinct colours.
     pub fingerprint_slots: HashMap<String, usize>,
     /// Set when something visible changed since the last frame.
     pub dirty: bool,
     /// The console runs on `secretops demo`: `:demo` commands are offered.
     pub demo: bool,
+    /// The References view's text (`None` until a scan ran).
+    pub references: Option<Result<String, String>>,
     /// What the live pollers last saw.
     pub live: LiveState,
     /// Whether the inventory configures any live signal.
@@ -156,7 +166,7 @@ pub struct App {
     /// Runbooks and the audit log in the console.
     pub recovery: super::recovery::Recovery,
     /// Live results arrived since findings were last computed.
-    live_changed: bool,
+    findings_stale: bool,
 }
 
 impl App {
@@ -182,7 +192,8 @@ impl App {
             has_live,
             recovery: super::recovery::Recovery::default(),
             demo: false,
-            live_changed: false,
+            references: None,
+            findings_stale: false,
             inventory,
             snapshot,
             findings: Vec::new(),
@@ -209,6 +220,7 @@ impl App {
             generation: 0,
             size: (80, 24),
             fingerprint_slots: HashMap::new(),
+            finding_index: HashMap::new(),
             dirty: true,
         };
         app.recompute();
@@ -251,7 +263,8 @@ impl App {
                         self.note = None;
                     }
                 }
-                self.recompute();
+                self.findings_stale = true;
+                self.dirty = true;
             }
             Message::Refreshed {
                 generation,
@@ -266,10 +279,21 @@ impl App {
                     .get(env)
                     .and_then(|e| e.services.get(service))
                     .is_some_and(|s| s.status == Status::Loading);
-                if generation == self.generation && !loading {
+                let unchanged = self
+                    .snapshot
+                    .environments
+                    .get(env)
+                    .and_then(|e| e.services.get(service))
+                    .is_some_and(|old| same_reading(old, &state));
+                if generation == self.generation && !loading && !unchanged {
                     self.snapshot.set(env, service, *state);
-                    self.recompute();
+                    self.findings_stale = true;
+                    self.dirty = true;
                 }
+            }
+            Message::Scanned(result) => {
+                self.references = Some(result);
+                self.dirty = true;
             }
             Message::Note(result) => {
                 self.note = Some(match result {
@@ -280,7 +304,7 @@ impl App {
             }
             Message::Live(message) => {
                 self.live.apply(message);
-                self.live_changed = true;
+                self.findings_stale = true;
                 self.dirty = true;
             }
             Message::Runbook(event) => self.on_run_event(event),
@@ -288,11 +312,11 @@ impl App {
         }
     }
 
-    /// Brings derived state up to date before a frame; live results are batched so a burst
-    /// of polls costs one evaluation.
+    /// Brings derived state up to date before a frame: results are batched, so a burst of
+    /// loads or polls costs one evaluation of the findings, not one per result.
     pub fn refresh(&mut self) {
-        if self.live_changed {
-            self.live_changed = false;
+        if self.findings_stale {
+            self.findings_stale = false;
             self.recompute();
         }
     }
@@ -303,6 +327,13 @@ impl App {
         } else {
             findings::evaluate(&self.inventory, &self.snapshot)
         };
+        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, f) in self.findings.iter().enumerate() {
+            for s in &f.services {
+                index.entry(s.clone()).or_default().push(i);
+            }
+        }
+        self.finding_index = index;
         let mut slots: HashMap<String, usize> = HashMap::new();
         for s in self.snapshot.services() {
             if let Some(fp) = &s.fingerprint {
@@ -338,9 +369,11 @@ impl App {
 
     /// Findings that name a service.
     pub fn findings_for<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
-        self.findings
-            .iter()
-            .filter(move |f| f.services.iter().any(|s| s == id))
+        self.finding_index
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.findings.get(i))
     }
 
     /// Findings the findings view shows, after its filters.
@@ -500,6 +533,7 @@ impl App {
             }
             ("audit", _) => self.apply(Action::Audit),
             ("findings" | "f", _) => self.apply(Action::Findings),
+            ("refs" | "references", _) => self.apply(Action::References),
             ("overview" | "o", _) => self.apply(Action::Overview),
             ("help" | "h", _) => self.apply(Action::Help),
             ("reload" | "r", _) => self.apply(Action::Reload),
@@ -558,6 +592,16 @@ impl App {
             Action::Audit => return Some(self.audit_action()),
             Action::Reload => return Some(Effect::Reload),
             Action::Help => self.go(View::Help),
+            Action::References => {
+                self.go(View::References);
+                if self.inventory.scan.root.is_none() {
+                    self.references = Some(Err(
+                        "set [scan] root in the inventory to the repository to scan".into(),
+                    ));
+                } else if self.references.is_none() {
+                    return Some(Effect::Scan);
+                }
+            }
             Action::Findings => {
                 self.findings_row = 0;
                 self.go(View::Findings);
@@ -651,7 +695,7 @@ impl App {
                     self.go(View::Environment(env));
                 }
             }
-            View::Environment(_) | View::Help | View::Runbook | View::Audit => {}
+            View::Environment(_) | View::Help | View::Runbook | View::Audit | View::References => {}
         }
     }
 
@@ -718,7 +762,7 @@ impl App {
                 self.findings_row = step(self.findings_row, rows, action);
             }
             View::Runbook | View::Audit => self.navigate_recovery(action),
-            View::Help => {
+            View::Help | View::References => {
                 let pos = usize::from(self.scroll);
                 self.scroll = u16::try_from(step(pos, 60, action)).unwrap_or(0);
             }
@@ -735,6 +779,19 @@ impl App {
             self.dirty = true;
         }
     }
+}
+
+/// Whether a re-read found what was already known (nothing to redraw or re-evaluate).
+fn same_reading(old: &ServiceState, new: &ServiceState) -> bool {
+    old.status == new.status
+        && old.fingerprint == new.fingerprint
+        && old.length == new.length
+        && old.origin == new.origin
+        && old.error == new.error
+        && old.origin_mode == new.origin_mode
+        && old.duplicate_lines == new.duplicate_lines
+        && old.equals_related == new.equals_related
+        && old.traits == new.traits
 }
 
 fn now_utc() -> String {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc::{self, UnboundedSender};
 
-use super::app::Message;
+use super::app::{App, Effect, Message};
 use crate::fingerprint::FingerprintKey;
 use crate::inventory::Inventory;
 use crate::runbook::RunRequest;
@@ -45,6 +45,32 @@ pub fn start_runbook(
         }
     });
     Ok(answers)
+}
+
+/// Carries out a runbook or audit effect: starts the engine (keeping where its answers go),
+/// hands it the operator's answer, or reads the audit log.
+pub fn recovery(
+    effect: Effect,
+    app: &mut App,
+    (key, ctx): (&Arc<FingerprintKey>, &LoadContext),
+    tx: &UnboundedSender<Message>,
+    answers: &mut Option<UnboundedSender<Answer>>,
+) {
+    match effect {
+        Effect::StartRunbook(request) => {
+            match start_runbook(&app.inventory, key, ctx, *request, tx) {
+                Ok(sender) => *answers = Some(sender),
+                Err(e) => app.on_message(Message::Note(Err(e))),
+            }
+        }
+        Effect::Answer(answer) => {
+            if let Some(sender) = answers {
+                let _ = sender.send(answer);
+            }
+        }
+        Effect::LoadAudit => load_audit(tx),
+        _ => {}
+    }
 }
 
 /// Reads the audit log on the blocking pool; the records arrive as [`Message::Audit`].

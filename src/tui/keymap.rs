@@ -193,6 +193,7 @@ impl Default for Keymap {
             (Action::NextPane, &["tab"]),
             (Action::Overview, &["o"]),
             (Action::Findings, &["f"]),
+            (Action::References, &["x"]),
             (Action::CycleSeverity, &["s"]),
             (Action::CycleEnvironment, &["e"]),
             (Action::Runbook, &["R"]),

@@ -42,6 +42,11 @@ use crate::sources::{self, LoadContext};
 /// Shortest time between two frames (about 60 per second).
 const FRAME: Duration = Duration::from_millis(16);
 
+/// Shortest time between two frames drawn for background results alone (polls, refreshes):
+/// a thousand endpoints answering at different moments cost five frames a second, not a
+/// frame per answer. Input is still drawn at once.
+const BACKGROUND_FRAME: Duration = Duration::from_millis(200);
+
 /// Builds the app from the command line and config, everything checked before the terminal is
 /// touched: a broken inventory, theme or keymap exits 2 with its message on a normal screen.
 pub fn prepare(
@@ -120,6 +125,33 @@ fn leave() {
         crossterm::cursor::Show
     );
     let _ = disable_raw_mode();
+}
+
+/// Runs the References view's scan: the summary table and the risks, fingerprints only.
+pub fn scan_references(inv: &Inventory, key: &FingerprintKey) -> Result<String, String> {
+    let root = inv
+        .scan
+        .root
+        .clone()
+        .ok_or("no [scan] root in the inventory")?;
+    if !root.is_dir() {
+        return Err(format!("[scan] root {} is not a folder", root.display()));
+    }
+    let options = crate::scan::ScanOptions {
+        root,
+        vars: std::iter::once(inv.secret.clone())
+            .chain(inv.related.iter().cloned())
+            .collect(),
+        services: inv.scan.services.clone(),
+    };
+    let report = crate::scan::scan(&options);
+    let fingerprint = |v: &secrecy::SecretString| key.fingerprint(v).to_string();
+    let mut text = crate::scan::summary_table(&report, &fingerprint);
+    for risk in crate::scan::risks(&report, &fingerprint) {
+        text.push_str("\n  risk: ");
+        text.push_str(&risk.describe());
+    }
+    Ok(text)
 }
 
 /// How often file sources are read again.
@@ -218,7 +250,8 @@ pub fn spawn_load(
 /// key-to-frame with it).
 ///
 /// Input is drawn at once; background updates are batched to at most one frame per
-/// [`FRAME`], and nothing is drawn while nothing changed.
+/// [`BACKGROUND_FRAME`] (and never more often than [`FRAME`]), and nothing is drawn while
+/// nothing changed.
 pub async fn event_loop<B, S>(
     terminal: &mut Terminal<B>,
     mut app: App,
@@ -260,7 +293,7 @@ where
             app.begin_reload();
             spawn_load(&app.inventory, app.generation, &key, &ctx, &tx);
         }
-        if app.dirty && (urgent || last_draw.elapsed() >= FRAME) {
+        if app.dirty && (urgent || last_draw.elapsed() >= BACKGROUND_FRAME) {
             app.refresh();
             terminal
                 .draw(|frame| view::draw(frame, &app))
@@ -270,8 +303,10 @@ where
             last_draw = Instant::now();
             on_frame();
         }
-        let next_frame = tokio::time::Instant::from_std(last_draw + FRAME);
+        let next_frame = tokio::time::Instant::from_std(last_draw + BACKGROUND_FRAME);
+        // Input first: a key must never wait behind a burst of background results.
         let effect = tokio::select! {
+            biased;
             event = events.next() => match event {
                 Some(Ok(event)) => {
                     urgent = true;
@@ -311,6 +346,13 @@ where
                 app.begin_reload();
                 spawn_load(&app.inventory, app.generation, &key, &ctx, &tx);
             }
+            Some(Effect::Scan) => {
+                let (inv, key, tx) = (Arc::clone(&app.inventory), Arc::clone(&key), tx.clone());
+                tokio::task::spawn_blocking(move || {
+                    let result = scan_references(&inv, &key);
+                    let _ = tx.send(Message::Scanned(result));
+                });
+            }
             Some(Effect::Demo(command)) => {
                 let note = match &demo {
                     Some(fleet) => run_demo_command(fleet, &command),
@@ -320,18 +362,9 @@ where
                 // Show the edit at once instead of at the next refresh.
                 spawn_refresh(&app.inventory, app.generation, &key, &ctx, &tx);
             }
-            Some(Effect::StartRunbook(request)) => {
-                match background::start_runbook(&app.inventory, &key, &ctx, *request, &tx) {
-                    Ok(sender) => answers = Some(sender),
-                    Err(e) => app.on_message(Message::Note(Err(e))),
-                }
+            Some(e @ (Effect::StartRunbook(_) | Effect::Answer(_) | Effect::LoadAudit)) => {
+                background::recovery(e, &mut app, (&key, &ctx), &tx, &mut answers);
             }
-            Some(Effect::Answer(answer)) => {
-                if let Some(sender) = &answers {
-                    let _ = sender.send(answer);
-                }
-            }
-            Some(Effect::LoadAudit) => background::load_audit(&tx),
             None => {}
         }
     }

@@ -41,7 +41,7 @@ impl App {
                     .iter()
                     .position(|e| e.name == r.environment)
             }),
-            View::Help | View::Audit => None,
+            View::Help | View::Audit | View::References => None,
         }
     }
 

@@ -62,3 +62,8 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Whether a JSON document mentions a string anywhere (for leak checks).
+pub fn stdout_contains(json: &serde_json::Value, needle: &str) -> bool {
+    json.to_string().contains(needle)
+}

@@ -173,13 +173,41 @@ fn draw_findings(
     let width = usize::from(findings_area.width.saturating_sub(4));
     let prefix = format!("{}/", env.name);
     let mut lines: Vec<Line<'_>> = Vec::new();
-    if let Some(s) = env.services.get(app.env_row)
-        && let Some(e) = &s.error
-    {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{}: ", s.name), app.theme.critical),
-            Span::styled(e.clone(), app.theme.text),
-        ]));
+    if let Some(s) = env.services.get(app.env_row) {
+        if let Some(e) = &s.error {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{}: ", s.name), app.theme.critical),
+                Span::styled(e.clone(), app.theme.text),
+            ]));
+        }
+        if let Some(d) = &s.detail {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{}: ", s.name), app.theme.header),
+                Span::styled(d.clone(), app.theme.text),
+            ]));
+        }
+        for v in &s.versions {
+            let fp_style = v.fingerprint.as_ref().map_or(app.theme.muted, |f| {
+                let slot = app.fingerprint_slots.get(f.as_str()).copied().unwrap_or(0);
+                app.theme
+                    .text
+                    .fg(app.theme.fingerprints[slot % app.theme.fingerprints.len()])
+            });
+            let state_style = if v.state == "ENABLED" {
+                app.theme.ok
+            } else {
+                app.theme.muted
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  v{:<5} ", v.number), app.theme.text),
+                Span::styled(format!("{:<10} ", v.state), state_style),
+                Span::styled(
+                    format!("{:<13}", v.fingerprint.as_ref().map_or("-", |f| f.as_str())),
+                    fp_style,
+                ),
+                Span::styled(v.create_time.clone().unwrap_or_default(), app.theme.muted),
+            ]));
+        }
     }
     for f in app
         .findings
@@ -214,7 +242,10 @@ fn draw_findings(
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.border)
-        .title(Span::styled(" findings ", app.theme.title));
+        .title(Span::styled(
+            " selected service, then findings ",
+            app.theme.title,
+        ));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

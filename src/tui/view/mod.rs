@@ -44,6 +44,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         View::Help => help::draw(frame, app, body),
         View::Runbook => runbook::draw(frame, app, body),
         View::Audit => audit::draw(frame, app, body),
+        View::References => draw_references(frame, app, body),
     }
     draw_status(frame, app, status);
     if input {
@@ -66,6 +67,7 @@ fn draw_title(frame: &mut Frame<'_>, app: &App, area: Rect) {
             |r| format!("runbook {} on {}", r.runbook, r.environment),
         ),
         View::Audit => "audit log".to_string(),
+        View::References => "references".to_string(),
     };
     let help_key = app
         .keymap
@@ -80,6 +82,26 @@ fn draw_title(frame: &mut Frame<'_>, app: &App, area: Rect) {
         Span::styled(format!("   {help_key} help"), app.theme.muted),
     ]);
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The References view: where the secret is defined and read in the code.
+fn draw_references(frame: &mut Frame<'_>, app: &App, area: Rect) {
+    let (text, style) = match &app.references {
+        None => ("scanning the repository…".to_string(), app.theme.stale),
+        Some(Ok(t)) => (t.clone(), app.theme.text),
+        Some(Err(e)) => (e.clone(), app.theme.critical),
+    };
+    let block = ratatui::widgets::Block::default()
+        .borders(ratatui::widgets::Borders::ALL)
+        .border_style(app.theme.border)
+        .title(Span::styled(" references ", app.theme.title));
+    frame.render_widget(
+        Paragraph::new(text)
+            .style(style)
+            .block(block)
+            .scroll((app.scroll, 0)),
+        area,
+    );
 }
 
 fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {

@@ -73,6 +73,47 @@ fn geometry(app: &App, body: Rect) -> Geometry {
     }
 }
 
+/// The part of the matrix that fits: (first row, rows shown, first column, columns shown),
+/// scrolled so the selected cell is always on screen. Only this part is built, so a fleet of
+/// a thousand services costs no more to draw than one screenful.
+fn window(app: &App, g: &Geometry) -> (usize, usize, usize, usize) {
+    let (rows, columns, sel_row, sel_col) = if app.transposed() {
+        (
+            app.snapshot.environments.len(),
+            app.service_names.len(),
+            app.cell.1,
+            app.cell.0,
+        )
+    } else {
+        (
+            app.service_names.len(),
+            app.snapshot.environments.len(),
+            app.cell.0,
+            app.cell.1,
+        )
+    };
+    let shown_rows = usize::from(g.matrix.height.saturating_sub(2 + header_rows(app))).max(1);
+    let extra = match (app.transposed(), app.has_live) {
+        (true, true) => COUNTS_WIDTH + AUTH_WIDTH,
+        (true, false) => COUNTS_WIDTH,
+        _ => 0,
+    };
+    let room = g.matrix.width.saturating_sub(2 + g.label_width + extra);
+    let shown_cols = usize::from(room / g.column_width.max(1)).max(1);
+    let row_off = sel_row
+        .saturating_sub(shown_rows - 1)
+        .min(rows.saturating_sub(shown_rows));
+    let col_off = sel_col
+        .saturating_sub(shown_cols - 1)
+        .min(columns.saturating_sub(shown_cols));
+    (
+        row_off,
+        shown_rows.min(rows),
+        col_off,
+        shown_cols.min(columns),
+    )
+}
+
 /// The matrix cell under a mouse position, as (service index, environment index).
 pub fn hit(app: &App, column: u16, row: u16) -> Option<(usize, usize)> {
     let input = u16::from(app.mode != Mode::Normal);
@@ -83,8 +124,9 @@ pub fn hit(app: &App, column: u16, row: u16) -> Option<(usize, usize)> {
     if row < first_row || column < first_col || row >= g.matrix.bottom().saturating_sub(1) {
         return None;
     }
-    let r = usize::from(row - first_row);
-    let c = usize::from((column - first_col) / g.column_width.max(1));
+    let (row_off, _, col_off, _) = window(app, &g);
+    let r = usize::from(row - first_row) + row_off;
+    let c = usize::from((column - first_col) / g.column_width.max(1)) + col_off;
     let (service, env) = if app.transposed() { (c, r) } else { (r, c) };
     (service < app.service_names.len() && env < app.snapshot.environments.len())
         .then_some((service, env))
@@ -254,8 +296,9 @@ fn short_tier(t: Tier) -> &'static str {
 
 /// The matrix header: column titles, then (environments as columns) each one's tier and
 /// finding counts, and with live signals its auth rate.
-fn header_lines(app: &App, lw: usize, cw: usize) -> Vec<Line<'static>> {
+fn header_lines(app: &App, lw: usize, cw: usize, g: &Geometry) -> Vec<Line<'static>> {
     let transposed = app.transposed();
+    let (_, _, col_off, shown_cols) = window(app, g);
     let mut lines: Vec<Line<'static>> = Vec::new();
 
     // Header: two lines, column titles and (for environments) their tier and finding counts.
@@ -268,7 +311,7 @@ fn header_lines(app: &App, lw: usize, cw: usize) -> Vec<Line<'static>> {
     )];
     let mut second = vec![Span::raw(" ".repeat(lw))];
     if transposed {
-        for name in &app.service_names {
+        for name in app.service_names.iter().skip(col_off).take(shown_cols) {
             top.push(Span::styled(
                 format!("{:<cw$}", truncate(name, cw.saturating_sub(1))),
                 app.theme.header,
@@ -279,7 +322,10 @@ fn header_lines(app: &App, lw: usize, cw: usize) -> Vec<Line<'static>> {
             top.push(Span::styled("auth", app.theme.muted));
         }
     } else {
-        for env in 0..app.snapshot.environments.len() {
+        for env in (0..app.snapshot.environments.len())
+            .skip(col_off)
+            .take(shown_cols)
+        {
             let (name, counts) = env_header(app, env, cw);
             top.push(name);
             second.extend(counts);
@@ -289,7 +335,10 @@ fn header_lines(app: &App, lw: usize, cw: usize) -> Vec<Line<'static>> {
     lines.push(Line::from(second));
     if app.has_live && !transposed {
         let mut third = vec![Span::raw(" ".repeat(lw))];
-        for env in 0..app.snapshot.environments.len() {
+        for env in (0..app.snapshot.environments.len())
+            .skip(col_off)
+            .take(shown_cols)
+        {
             third.extend(super::live::auth_summary(app, env, cw));
         }
         lines.push(Line::from(third));
@@ -302,7 +351,8 @@ fn draw_matrix(frame: &mut Frame<'_>, app: &App, g: &Geometry) {
     let lw = usize::from(g.label_width);
     let cw = usize::from(g.column_width);
     let transposed = app.transposed();
-    let mut lines = header_lines(app, lw, cw);
+    let mut lines = header_lines(app, lw, cw, g);
+    let (row_off, shown_rows, col_off, shown_cols) = window(app, g);
 
     let selected =
         |service: usize, env: usize| app.pane == Pane::Matrix && app.cell == (service, env);
@@ -320,7 +370,14 @@ fn draw_matrix(frame: &mut Frame<'_>, app: &App, g: &Geometry) {
         }
     };
     if transposed {
-        for (ei, env) in app.snapshot.environments.iter().enumerate() {
+        for (ei, env) in app
+            .snapshot
+            .environments
+            .iter()
+            .enumerate()
+            .skip(row_off)
+            .take(shown_rows)
+        {
             let style = if env.tier == Tier::Production {
                 app.theme.production
             } else {
@@ -331,7 +388,7 @@ fn draw_matrix(frame: &mut Frame<'_>, app: &App, g: &Geometry) {
                 format!("{:<lw$}", truncate(&label, lw - 1)),
                 style,
             )];
-            for si in 0..app.service_names.len() {
+            for si in (0..app.service_names.len()).skip(col_off).take(shown_cols) {
                 spans.extend(with_selection(
                     cell_spans(app, si, ei, cw),
                     selected(si, ei),
@@ -345,12 +402,21 @@ fn draw_matrix(frame: &mut Frame<'_>, app: &App, g: &Geometry) {
             lines.push(Line::from(spans));
         }
     } else {
-        for (si, name) in app.service_names.iter().enumerate() {
+        for (si, name) in app
+            .service_names
+            .iter()
+            .enumerate()
+            .skip(row_off)
+            .take(shown_rows)
+        {
             let mut spans = vec![Span::styled(
                 format!("{:<lw$}", truncate(name, lw - 1)),
                 app.theme.text,
             )];
-            for ei in 0..app.snapshot.environments.len() {
+            for ei in (0..app.snapshot.environments.len())
+                .skip(col_off)
+                .take(shown_cols)
+            {
                 spans.extend(with_selection(
                     cell_spans(app, si, ei, cw),
                     selected(si, ei),
