@@ -130,8 +130,13 @@ fn ask(question: &str) -> Answer {
 struct Printer {
     steps: Vec<StepInfo>,
     dry_run: bool,
+    /// A wait's last reading printed (without its "waited" line), and when.
     last_progress: Vec<String>,
+    printed_at: Option<std::time::Instant>,
 }
+
+/// A wait prints its reading when it changes, and at least this often while it does not.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
 
 impl Printer {
     fn line(text: &str) {
@@ -170,6 +175,7 @@ impl Printer {
                     return;
                 };
                 self.last_progress.clear();
+                self.printed_at = None;
                 Self::line(&format!(
                     "[{}/{}] {} ({})",
                     index + 1,
@@ -185,11 +191,16 @@ impl Printer {
             }
             RunEvent::Ask { .. } => {}
             RunEvent::Progress { lines, .. } => {
-                if *lines != self.last_progress {
+                let reading = &lines[..lines.len().saturating_sub(1)];
+                let due = self
+                    .printed_at
+                    .is_none_or(|t| t.elapsed() >= PROGRESS_EVERY);
+                if reading != self.last_progress.as_slice() || due {
                     for l in lines {
                         Self::line(&format!("      … {l}"));
                     }
-                    self.last_progress.clone_from(lines);
+                    self.last_progress = reading.to_vec();
+                    self.printed_at = Some(std::time::Instant::now());
                 }
             }
             RunEvent::Finished {
