@@ -297,3 +297,44 @@ fn broken_runbook_tables_are_one_line_errors_with_a_position() {
         assert!(err.contains(expected), "expected {expected:?} in {err:?}");
     }
 }
+
+#[test]
+fn the_example_recovery_inventory_parses_and_plans() {
+    let inv = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/recovery.toml");
+    let home = common::Home::new();
+    let out = home.run(&["config", "validate", "--config", inv]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    for (runbook, expected) in [
+        (
+            "restart-and-watch",
+            "with X-Service-Secret set to the value backend reads when the request is sent",
+        ),
+        (
+            "emergency-restore",
+            "run `docker compose -f docker-compose.yml restart backend`",
+        ),
+    ] {
+        let out = home.run(&[
+            "runbook",
+            "run",
+            runbook,
+            "--env",
+            "staging",
+            "--dry-run",
+            "--config",
+            inv,
+        ]);
+        let stdout = common::stdout(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{stdout}{}",
+            common::stderr(&out)
+        );
+        assert!(stdout.contains(expected), "{stdout}");
+        assert!(
+            stdout.contains("dry run done: nothing was changed"),
+            "{stdout}"
+        );
+    }
+}
