@@ -55,17 +55,22 @@ impl EnvWritePlan {
     /// What the write will do, in words; paths relative to `base`. No value.
     pub fn preview(&self, base: &Path) -> Vec<String> {
         let shown = crate::display_path(&self.path, base);
-        let what = match self.line {
-            Some(l) => format!(
-                "rewrite line {l} of {shown} ({}=…), keeping {} as they are",
-                self.var,
-                lines(self.lines.saturating_sub(1), "the other line", "the other")
+        let (var, others) = (&self.var, self.lines.saturating_sub(1));
+        let what = match (self.line, others, self.lines) {
+            (Some(l), 0, _) => format!("rewrite line {l} of {shown} ({var}=…), its only line"),
+            (Some(l), 1, _) => {
+                format!("rewrite line {l} of {shown} ({var}=…), keeping the other line as it is")
+            }
+            (Some(l), n, _) => format!(
+                "rewrite line {l} of {shown} ({var}=…), keeping the other {n} lines as they are"
             ),
-            None => format!(
-                "append a {}=… line to {shown}, keeping {} as they are",
-                self.var,
-                lines(self.lines, "its one line", "its")
-            ),
+            (None, _, 0) => format!("append a {var}=… line to {shown}, which is empty"),
+            (None, _, 1) => {
+                format!("append a {var}=… line to {shown}, keeping its one line as it is")
+            }
+            (None, _, n) => {
+                format!("append a {var}=… line to {shown}, keeping its {n} lines as they are")
+            }
         };
         vec![
             what,
@@ -82,15 +87,6 @@ impl EnvWritePlan {
                 self.mode & 0o7777
             ),
         ]
-    }
-}
-
-/// "the other line", "the other 12 lines": a count a reader can check against the file.
-fn lines(n: usize, one: &str, many: &str) -> String {
-    match n {
-        0 => "everything else".into(),
-        1 => one.into(),
-        n => format!("{many} {n} lines"),
     }
 }
 

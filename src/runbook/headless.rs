@@ -129,7 +129,6 @@ fn ask(question: &str) -> Answer {
 #[derive(Default)]
 struct Printer {
     steps: Vec<StepInfo>,
-    dry_run: bool,
     /// A wait's last reading printed (without its "waited" line), and when.
     last_progress: Vec<String>,
     printed_at: Option<std::time::Instant>,
@@ -156,7 +155,6 @@ impl Printer {
                 notes,
             } => {
                 self.steps.clone_from(steps);
-                self.dry_run = *dry_run;
                 let mode = if *dry_run {
                     " — dry run: checks and previews only"
                 } else {

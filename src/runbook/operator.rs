@@ -127,7 +127,7 @@ impl Engine {
                 "{text} (or run in a terminal to confirm it as you go)"
             ));
         }
-        let question = format!("by hand: {text}; type done when it is done");
+        let question = "do this step by hand as shown, then type done".to_string();
         if let Err((outcome, why)) = self.ask(index, question, "done", false).await {
             return StepResult::new(outcome, vec![why]).next("do the manual step");
         }

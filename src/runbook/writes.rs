@@ -208,7 +208,9 @@ fn instruction(
         },
         Source::ProcessEnv { var } => format!(
             "{} reads ${var} from its process environment: set it to {copy} where the service \
-             is started (unit file, container spec, shell), then restart it",
+             is started (unit file, container spec, shell), then restart it (secretops reads \
+             ${var} from its own environment: to check it, run secretops where the service \
+             runs)",
             svc.name
         ),
         Source::Command {

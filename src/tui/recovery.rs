@@ -1,10 +1,10 @@
-//! Runbooks and the audit log in the console: the state their views draw, and how actions,
-//! run events and typed confirmations change it.
+//! Runbooks and the audit log in the console: the state their views draw, built from the
+//! engine's events alone (how keys and events change it is in `recovery_actions.rs`).
 //!
 //! The console never runs a step: it asks the event loop to start the engine
-//! ([`Effect::StartRunbook`]), shows the events the engine sends, and hands back what the
-//! operator types ([`Effect::Answer`]). Under `--read-only`, or on a `read_only` environment,
-//! a runbook only ever starts as a dry run: previews and checks, no action.
+//! ([`Effect::StartRunbook`](super::app::Effect::StartRunbook)), shows the events the engine
+//! sends, and hands back what the operator types. Under `--read-only`, or on a `read_only`
+//! environment, a runbook only ever starts as a dry run: previews and checks, no action.
 
 use crate::audit::{Outcome, Record};
 use crate::inventory::Tier;
