@@ -19,6 +19,7 @@ mod operator;
 pub mod plan;
 pub mod predicates;
 pub mod raw;
+mod reset;
 pub mod resume;
 pub mod spec;
 pub mod step;
