@@ -286,6 +286,12 @@ pub fn check_text(report: &CheckReport<'_>, color: bool) -> String {
                 s.length.map_or_else(|| "-".to_string(), |l| l.to_string()),
                 s.error.or(s.origin).unwrap_or("-"),
             );
+            if let Some(live) = &s.live {
+                let _ = writeln!(out, "  {:<20} {}", "", live_text(live));
+            }
+        }
+        if let Some(auth) = env.live.as_ref().and_then(|l| l.auth.as_ref()) {
+            let _ = writeln!(out, "  auth: {}", auth_text(auth));
         }
     }
     let _ = writeln!(out);
@@ -308,6 +314,52 @@ pub fn check_text(report: &CheckReport<'_>, color: bool) -> String {
         }
     }
     out
+}
+
+fn auth_text(a: &AuthReport) -> String {
+    if let Some(e) = &a.error {
+        return format!("cannot read rates: {}", crate::view_text(e, 100));
+    }
+    match (a.failure_ratio, a.success_per_s, a.failure_per_s) {
+        (Some(r), Some(s), Some(f)) => {
+            format!(
+                "{:.1}% failing ({f:.1}/s failing, {s:.1}/s succeeding)",
+                r * 100.0
+            )
+        }
+        (None, Some(_), _) => "no traffic".to_string(),
+        _ => "no rate yet".to_string(),
+    }
+}
+
+/// One line of live signals under a service in the text report.
+fn live_text(l: &LiveReport) -> String {
+    let mut parts = Vec::new();
+    if let Some(h) = l.health {
+        let mut p = format!("health {h}");
+        if let Some(ms) = l.latency_ms {
+            let _ = write!(p, " {ms} ms");
+        }
+        if let Some(d) = &l.health_detail {
+            let _ = write!(p, " ({})", crate::view_text(d, 60));
+        }
+        parts.push(p);
+    }
+    for b in &l.breakers {
+        parts.push(match (&b.state, &b.error) {
+            (_, Some(e)) => format!("breaker on {}: {}", b.instance, crate::view_text(e, 60)),
+            (Some(s), None) => format!(
+                "breaker {} on {}: {s}",
+                crate::view_text(b.name.as_deref().unwrap_or("?"), 30),
+                b.instance
+            ),
+            (None, None) => format!("breaker on {}: unknown", b.instance),
+        });
+    }
+    if let Some(a) = &l.auth {
+        parts.push(format!("auth {}", auth_text(a)));
+    }
+    parts.join("; ")
 }
 
 /// One row of `secretops diff`.
