@@ -31,6 +31,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
 
+    /// Refuse every action: runbooks only check and preview, the console offers no action.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -56,6 +60,66 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Guided recovery: list runbooks, or run one with previews, confirmations and checks.
+    Runbook {
+        #[command(subcommand)]
+        action: RunbookAction,
+    },
+    /// Show the audit log of runbook steps.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunbookAction {
+    /// List the built-in runbooks and the inventory's own.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Run a runbook on one environment; exit 0 only when every step succeeded.
+    Run(RunArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The runbook (see `secretops runbook list`).
+    pub name: String,
+    /// The environment to act on.
+    #[arg(long = "env", value_name = "ENV")]
+    pub env: String,
+    /// Run the checks and show every preview; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Answer confirmations (outside production; production also needs --confirm ENV).
+    #[arg(long)]
+    pub yes: bool,
+    /// The environment's name, typed ahead: with --yes, answers production's confirmations.
+    #[arg(long, value_name = "ENV")]
+    pub confirm: Option<String>,
+    /// emergency-restore: the service whose value is right (default: the validator).
+    #[arg(long, value_name = "SERVICE")]
+    pub from: Option<String>,
+    /// breaker-reset: only this service's breakers.
+    #[arg(long, value_name = "SERVICE")]
+    pub service: Option<String>,
+    /// Carry on from the step where the last run of this runbook on ENV failed.
+    #[arg(long)]
+    pub resume: bool,
+    /// How long a wait step waits before it fails (e.g. "3m").
+    #[arg(long, value_name = "DURATION")]
+    pub wait_timeout: Option<String>,
+    /// Seconds between the two scrapes that give an auth rate.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    pub window: f64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// Only the last N records.
+    #[arg(long, value_name = "N")]
+    pub tail: Option<usize>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -196,17 +260,107 @@ pub fn run(cli: Cli) -> Result<ExitCode, UsageError> {
         .enable_all()
         .build()?;
     match cli.command {
-        None | Some(Command::Tui) => {
-            crate::tui::run_console(&runtime, cli.config.as_deref(), cli.theme, None)
-        }
+        None | Some(Command::Tui) => crate::tui::run_console(
+            &runtime,
+            cli.config.as_deref(),
+            cli.theme,
+            None,
+            cli.read_only,
+        ),
         Some(Command::Check(args)) => check(&runtime, cli.config.as_deref(), &args),
         Some(Command::Diff(args)) => diff(&runtime, cli.config.as_deref(), &args),
         Some(Command::Fingerprint) => fingerprint(cli.config.as_deref()),
-        Some(Command::Demo(args)) => demo(&runtime, &args, cli.theme),
+        Some(Command::Demo(args)) => demo(&runtime, &args, cli.theme, cli.read_only),
         Some(Command::Scan(args)) => scan(cli.config.as_deref(), &args),
         Some(Command::Init(args)) => init(&args),
         Some(Command::Config { action }) => config(cli.config.as_deref(), &action),
+        Some(Command::Runbook { action }) => {
+            runbook(&runtime, cli.config.as_deref(), action, cli.read_only)
+        }
+        Some(Command::Audit(args)) => audit(&args),
     }
+}
+
+fn runbook(
+    runtime: &tokio::runtime::Runtime,
+    config: Option<&std::path::Path>,
+    action: RunbookAction,
+    read_only: bool,
+) -> Result<ExitCode, UsageError> {
+    let inv = Arc::new(load_inventory(config)?);
+    match action {
+        RunbookAction::List { format } => {
+            print(&crate::runbook::headless::list(
+                &inv,
+                format == Format::Json,
+                read_only,
+            )?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        RunbookAction::Run(args) => {
+            if !(args.window.is_finite() && (0.1..=60.0).contains(&args.window)) {
+                return Err(UsageError(
+                    "--window must be between 0.1 and 60 seconds".into(),
+                ));
+            }
+            let wait_timeout = args
+                .wait_timeout
+                .as_deref()
+                .map(|t| {
+                    humantime::parse_duration(t).map_err(|e| {
+                        UsageError(format!(
+                            "--wait-timeout \"{t}\" is not a duration ({e}); write e.g. \"3m\""
+                        ))
+                    })
+                })
+                .transpose()?;
+            let request = crate::runbook::RunRequest {
+                runbook: args.name,
+                environment: args.env,
+                from: args.from,
+                service: args.service,
+                dry_run: args.dry_run,
+                resume: args.resume,
+                read_only,
+                wait_timeout,
+                window: std::time::Duration::from_secs_f64(args.window),
+                confirmation: crate::runbook::Confirmation {
+                    yes: args.yes,
+                    confirm: args.confirm,
+                    // Set by the runner, which knows whether stdin is a terminal.
+                    interactive: false,
+                },
+            };
+            crate::runbook::headless::run(runtime, inv, request)
+        }
+    }
+}
+
+fn audit(args: &AuditArgs) -> Result<ExitCode, UsageError> {
+    let path = crate::audit::default_path()
+        .ok_or_else(|| UsageError("no state directory for the audit log; set HOME".into()))?;
+    let (records, bad) = crate::audit::read(&path)?;
+    if bad > 0 {
+        eprintln!(
+            "secretops: {bad} lines of {} are not audit records; skipped",
+            path.display()
+        );
+    }
+    if records.is_empty() {
+        eprintln!("secretops: no audit records yet ({})", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let start = args.tail.map_or(0, |n| records.len().saturating_sub(n));
+    let mut text = String::new();
+    for r in &records[start..] {
+        match args.format {
+            Format::Json => text.push_str(&serde_json::to_string(r)?),
+            Format::Text => text.push_str(&crate::audit::text_line(r)),
+        }
+        text.push('\n');
+    }
+    print(&text)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Finds and loads the inventory.
@@ -323,6 +477,7 @@ fn demo(
     runtime: &tokio::runtime::Runtime,
     args: &DemoArgs,
     theme: Option<String>,
+    read_only: bool,
 ) -> Result<ExitCode, UsageError> {
     let workdir = match &args.workdir {
         Some(dir) => dir.clone(),
@@ -351,8 +506,13 @@ fn demo(
     }
     let inventory = fleet.inventory.clone();
     let fleet = Arc::new(fleet);
-    let result =
-        crate::tui::run_console(runtime, Some(&inventory), theme, Some(Arc::clone(&fleet)));
+    let result = crate::tui::run_console(
+        runtime,
+        Some(&inventory),
+        theme,
+        Some(Arc::clone(&fleet)),
+        read_only,
+    );
     if let Ok(fleet) = Arc::try_unwrap(fleet) {
         runtime.block_on(fleet.shutdown());
     }

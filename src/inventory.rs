@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::live::spec::{AuthSpec, BreakerSpec, HealthSpec, LiveSpec};
+use crate::runbook::spec::{RestartSpec, RunbookSpec};
 
 /// Where the inventory was found, and by which rule, for `secretops config path`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -296,6 +297,8 @@ struct RawInventory {
     scan: ScanSettings,
     #[serde(default, rename = "environment")]
     environments: Vec<RawEnvironment>,
+    #[serde(default, rename = "runbook")]
+    runbooks: Vec<crate::runbook::raw::RawRunbook>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -347,6 +350,7 @@ struct RawEnvironment {
     auth: Option<Spanned<AuthSpec>>,
     #[serde(default)]
     headers: BTreeMap<String, RawSource>,
+    restart: Option<Spanned<RestartSpec>>,
     #[serde(default, rename = "service")]
     services: Vec<RawService>,
 }
@@ -379,6 +383,8 @@ pub struct Inventory {
     pub ui: UiSettings,
     pub scan: ScanSettings,
     pub environments: Vec<Environment>,
+    /// Custom runbooks (`[[runbook]]`); the built-in ones are not listed here.
+    pub runbooks: Vec<RunbookSpec>,
 }
 
 /// One environment and its services.
@@ -389,6 +395,8 @@ pub struct Environment {
     pub read_only: bool,
     /// Environment-wide live settings (`auth` for the whole environment).
     pub live: LiveSpec,
+    /// How to restart a service after its secret changed (`restart = { program, args }`).
+    pub restart: Option<RestartSpec>,
     pub services: Vec<Service>,
 }
 
@@ -500,14 +508,20 @@ impl Inventory {
                 ..LiveSpec::default()
             };
             live.validate().map_err(|m| at(auth_at.start, m))?;
+            crate::runbook::raw::check_restart(env.restart.as_ref())
+                .map_err(|(offset, m)| at(offset, m))?;
             environments.push(Environment {
                 name,
                 tier: env.tier,
                 read_only: env.read_only,
                 live,
+                restart: env.restart.map(Spanned::into_inner),
                 services,
             });
         }
+        let env_names: Vec<String> = environments.iter().map(|e| e.name.clone()).collect();
+        let runbooks = crate::runbook::raw::resolve_runbooks(raw.runbooks, &env_names)
+            .map_err(|(offset, message)| at(offset, message))?;
 
         Ok(Self {
             path: path.to_path_buf(),
@@ -522,6 +536,7 @@ impl Inventory {
                 services: raw.scan.services,
             },
             environments,
+            runbooks,
         })
     }
 

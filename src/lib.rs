@@ -2,9 +2,11 @@
 //!
 //! The library holds everything; `main.rs` only calls [`cli::main`]. Tests drive the same code.
 
+pub mod audit;
 pub mod cli;
 pub mod demo;
 pub mod dotenv;
+pub mod envwrite;
 pub mod findings;
 pub mod fingerprint;
 pub mod interpolate;
@@ -12,7 +14,9 @@ pub mod inventory;
 pub mod live;
 pub mod logging;
 pub mod paths;
+pub mod redact;
 pub mod report;
+pub mod runbook;
 pub mod scan;
 pub mod snapshot;
 pub mod sources;

@@ -383,3 +383,202 @@ fn no_value_on_any_console_screen() {
     }
     assert_eq!(screens, 16);
 }
+
+/// `runbook run NAME --env ENV FLAGS… --config INV`.
+fn run_args<'a>(words: &'a str, inv: &'a str) -> Vec<&'a str> {
+    let mut w = words.split(' ');
+    let name = w.next().unwrap_or_default();
+    let env = w.next().unwrap_or_default();
+    let mut args = vec!["runbook", "run", name, "--env", env];
+    args.extend(w);
+    args.extend(["--config", inv]);
+    args
+}
+
+/// Files a runbook may write that hold a value by design: the env files it rewrites (inputs)
+/// and the backup of each, which is the previous file with its mode.
+fn is_backup(path: &Path) -> bool {
+    path.to_string_lossy().ends_with(".secretops-backup")
+}
+
+#[test]
+fn no_value_in_runbook_output_audit_log_or_resume_files() {
+    let fx = fixture();
+    let home = common::Home::new();
+    let inv = fx.dir.path().join("secretops.toml");
+    let inv = inv.to_str().expect("utf-8");
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["runbook", "list", "--config", inv],
+        vec!["runbook", "list", "--config", inv, "--format", "json"],
+        // staging's validator cannot be read (its compose file is broken): the first dry run
+        // says so; the others take api's value.
+        run_args("emergency-restore staging --dry-run", inv),
+        run_args("emergency-restore staging --from api --dry-run", inv),
+        // Writes worker's env file, then stops at the first copy it cannot write.
+        run_args("emergency-restore staging --from api --yes", inv),
+        run_args("emergency-restore staging --yes --resume", inv),
+        vec![
+            "runbook",
+            "run",
+            "emergency-restore",
+            "--env",
+            "production",
+            "--yes",
+            "--config",
+            inv,
+        ],
+        vec![
+            "runbook",
+            "run",
+            "breaker-reset",
+            "--env",
+            "staging",
+            "--dry-run",
+            "--config",
+            inv,
+        ],
+        vec!["audit"],
+        vec!["audit", "--format", "json"],
+    ];
+    let mut seen = 0;
+    for args in &runs {
+        let out = home
+            .cmd()
+            .args(args)
+            .current_dir(fx.dir.path())
+            .env("CANARY_PROCESS", &fx.canaries[5])
+            .output()
+            .expect("run");
+        let label = args.join(" ");
+        assert!(!common::stderr(&out).contains("panicked"), "{label}");
+        assert_clean(
+            &format!("stdout of {label}"),
+            &common::stdout(&out),
+            &fx.canaries,
+        );
+        assert_clean(
+            &format!("stderr of {label}"),
+            &common::stderr(&out),
+            &fx.canaries,
+        );
+        seen += out.stdout.len();
+    }
+    assert!(seen > 0);
+    let audit = home.path().join("state/secretops/audit.jsonl");
+    let text = std::fs::read_to_string(&audit).expect("audit log written");
+    assert!(
+        text.contains("\"step\":\"write:worker\""),
+        "the real run wrote: {text}"
+    );
+    let log = std::fs::read_to_string(home.log_path()).expect("log file written");
+    assert_clean("the log", &log, &fx.canaries);
+
+    let mut files = Vec::new();
+    walk(home.path(), &mut files);
+    walk(fx.dir.path(), &mut files);
+    for f in files
+        .iter()
+        .filter(|f| !fx.inputs.contains(f) && !is_backup(f))
+    {
+        let bytes = std::fs::read(f).expect("read written file");
+        assert_clean(
+            &f.display().to_string(),
+            &String::from_utf8_lossy(&bytes),
+            &fx.canaries,
+        );
+    }
+}
+
+#[test]
+fn no_value_on_the_runbook_and_audit_screens() {
+    use secretops::tui::app::Effect;
+    let fx = fixture();
+    let state = tempfile::tempdir().expect("tmp");
+    let inv = Arc::new(
+        secretops::inventory::Inventory::load(&fx.dir.path().join("secretops.toml"))
+            .expect("inventory"),
+    );
+    let key = Arc::new(
+        secretops::fingerprint::FingerprintKey::from_file(&fx.dir.path().join("fp.key"))
+            .expect("key"),
+    );
+    let canary_process = fx.canaries[5].clone();
+    let lookup: secretops::sources::Lookup =
+        Arc::new(move |name| (name == "CANARY_PROCESS").then(|| canary_process.clone()));
+    let ctx = secretops::snapshot::load_context(&inv, lookup);
+    let theme = secretops::tui::theme::Theme::load("dark").expect("theme");
+    let mut app = App::new(
+        Arc::clone(&inv),
+        theme,
+        secretops::tui::keymap::Keymap::default(),
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+
+    let Some(Effect::StartRunbook(mut request)) =
+        app.run_command("runbook emergency-restore staging dry-run")
+    else {
+        panic!("no runbook started: {:?}", app.note);
+    };
+    // staging's validator cannot be read (its compose file is broken): take api's value.
+    request.from = Some("api".into());
+    let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let (_answers, answers_rx) = tokio::sync::mpsc::unbounded_channel();
+    let setup = secretops::runbook::engine::Setup {
+        inv: Arc::clone(&inv),
+        key,
+        load: ctx,
+        request: *request,
+        audit_path: state.path().join("audit.jsonl"),
+        state_dir: state.path().to_path_buf(),
+    };
+    let summary = runtime.block_on(secretops::runbook::engine::run(
+        setup, events_tx, answers_rx,
+    ));
+    assert!(summary.dry_run);
+    while let Ok(event) = events.try_recv() {
+        app.on_message(Message::Runbook(event));
+    }
+    let records = secretops::audit::read(&state.path().join("audit.jsonl")).expect("audit");
+    assert!(!records.0.is_empty());
+
+    let mut screens = 0;
+    for (w, h) in [(80, 24), (160, 48)] {
+        app.size = (w, h);
+        let steps = app.recovery.run.as_ref().map_or(0, |r| r.steps.len());
+        assert!(steps >= 4, "the plan has its steps");
+        app.apply(Action::Top);
+        for i in 0..=steps {
+            if i > 0 {
+                app.apply(Action::Down);
+            }
+            let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+            term.draw(|f| secretops::tui::view::draw(f, &app))
+                .expect("draw");
+            let text: String = term
+                .backend()
+                .buffer()
+                .content()
+                .iter()
+                .map(ratatui::buffer::Cell::symbol)
+                .collect();
+            assert_clean("a runbook screen", &text, &fx.canaries);
+            screens += 1;
+        }
+        app.apply(Action::Audit);
+        app.on_message(Message::Audit(Ok(records.clone())));
+        let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        term.draw(|f| secretops::tui::view::draw(f, &app))
+            .expect("draw");
+        let text: String = term
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(ratatui::buffer::Cell::symbol)
+            .collect();
+        assert!(text.contains("audit log"));
+        assert_clean("the audit screen", &text, &fx.canaries);
+        app.apply(Action::Back);
+    }
+    assert!(screens >= 10);
+}

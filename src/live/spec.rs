@@ -92,7 +92,10 @@ pub enum BreakerKind {
     Json,
 }
 
-fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+/// Reads an optional humantime duration (`"2s"`, `"1m 30s"`), naming the bad text on error.
+pub(crate) fn duration<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Duration>, D::Error> {
     let text: Option<String> = Option::deserialize(d)?;
     text.map(|t| {
         humantime::parse_duration(&t).map_err(|e| {
@@ -138,6 +141,26 @@ pub struct BreakerSpec {
     pub timeout: Option<Duration>,
     #[serde(default, deserialize_with = "duration")]
     pub interval: Option<Duration>,
+    /// How to close a breaker when the endpoint is not the Resilience4j actuator (which takes
+    /// a `POST` without any setting).
+    pub reset: Option<Box<ResetSpec>>,
+}
+
+/// `reset = { url, method, body }` or `reset = { program, args }`, once per instance and
+/// breaker. `{url}` is the instance's breaker URL, `{instance}` its `host:port`, `{name}` the
+/// breaker's name.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetSpec {
+    pub url: Option<String>,
+    /// Default `POST`.
+    pub method: Option<String>,
+    pub body: Option<String>,
+    pub program: Option<String>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default, deserialize_with = "duration")]
+    pub timeout: Option<Duration>,
 }
 
 /// `auth = { kind = "prometheus" | "scrape", url, success, failure }`.
@@ -207,6 +230,21 @@ impl LiveSpec {
             }
             if b.kind == BreakerKind::Json && (b.pointer.is_none() || b.states.is_empty()) {
                 return Err("breaker kind \"json\" needs `pointer` and a `states` mapping".into());
+            }
+            if let Some(r) = &b.reset {
+                match (&r.url, &r.program) {
+                    (Some(_), Some(_)) | (None, None) => {
+                        return Err(
+                            "breaker.reset needs either `url` (an HTTP request) or `program` \
+                             (a command), not both"
+                                .into(),
+                        );
+                    }
+                    (None, Some(p)) if p.trim().is_empty() => {
+                        return Err("breaker.reset.program is empty".into());
+                    }
+                    _ => {}
+                }
             }
         }
         if let Some(a) = &self.auth {

@@ -28,6 +28,8 @@ pub enum Action {
     Overview,
     CycleSeverity,
     CycleEnvironment,
+    Runbook,
+    Audit,
     References,
 }
 
@@ -50,6 +52,8 @@ impl Action {
         Self::References,
         Self::CycleSeverity,
         Self::CycleEnvironment,
+        Self::Runbook,
+        Self::Audit,
         Self::Filter,
         Self::Command,
         Self::Reload,
@@ -80,6 +84,8 @@ impl Action {
             Self::Overview => "overview",
             Self::CycleSeverity => "cycle-severity",
             Self::CycleEnvironment => "cycle-environment",
+            Self::Runbook => "runbook",
+            Self::Audit => "audit",
             Self::References => "references",
         }
     }
@@ -107,6 +113,10 @@ impl Action {
             Self::Overview => "back to the overview",
             Self::CycleSeverity => "findings: cycle minimum severity",
             Self::CycleEnvironment => "findings: cycle environment filter",
+            Self::Runbook => {
+                "emergency-restore on the environment in view (runbook view: resume a failed run)"
+            }
+            Self::Audit => "show the audit log of runbook steps",
             Self::References => "where the secret is defined and read in the code ([scan] root)",
         }
     }

@@ -26,6 +26,9 @@ pub enum View {
     /// Where the secret is defined and read in the code (`[scan] root`).
     References,
     Help,
+    /// The runbook the console started last.
+    Runbook,
+    Audit,
 }
 
 /// Which pane of the overview has the focus.
@@ -41,6 +44,8 @@ pub enum Mode {
     Normal,
     Filter,
     Command,
+    /// Typing a runbook confirmation.
+    Confirm,
 }
 
 /// What the event loop must do after a state change (the app itself does no I/O).
@@ -51,6 +56,12 @@ pub enum Effect {
     Quit,
     /// Break or heal the demo fleet (demo mode only).
     Demo(DemoCommand),
+    /// Start the runbook engine.
+    StartRunbook(Box<crate::runbook::RunRequest>),
+    /// Hand the operator's answer to the running engine.
+    Answer(crate::runbook::step::Answer),
+    /// Read the audit log.
+    LoadAudit,
     /// Scan the inventory's `[scan] root` for the References view.
     Scan,
 }
@@ -76,6 +87,10 @@ pub enum Message {
     Live(crate::live::poller::LiveMessage),
     /// The outcome of something the operator asked for, for the status line.
     Note(Result<String, String>),
+    /// The running runbook's news.
+    Runbook(crate::runbook::step::RunEvent),
+    /// The audit log's records and the number of lines that were not records.
+    Audit(Result<(Vec<crate::audit::Record>, usize), String>),
     /// The References view's scan finished: its summary table, or why it failed.
     Scanned(Result<String, String>),
 }
@@ -122,6 +137,8 @@ pub struct App {
     pub env_filter: Option<usize>,
     pub filter: Input,
     pub command: Input,
+    /// A runbook confirmation being typed.
+    pub confirm: Input,
     pub theme: Theme,
     pub keymap: Keymap,
     pub note: Option<Note>,
@@ -146,6 +163,8 @@ pub struct App {
     pub live: LiveState,
     /// Whether the inventory configures any live signal.
     pub has_live: bool,
+    /// Runbooks and the audit log in the console.
+    pub recovery: super::recovery::Recovery,
     /// Live results arrived since findings were last computed.
     findings_stale: bool,
 }
@@ -171,6 +190,7 @@ impl App {
         let mut app = Self {
             live,
             has_live,
+            recovery: super::recovery::Recovery::default(),
             demo: false,
             references: None,
             findings_stale: false,
@@ -191,6 +211,7 @@ impl App {
             env_filter: None,
             filter: Input::default(),
             command: Input::default(),
+            confirm: Input::default(),
             theme,
             keymap,
             note: None,
@@ -286,6 +307,8 @@ impl App {
                 self.findings_stale = true;
                 self.dirty = true;
             }
+            Message::Runbook(event) => self.on_run_event(event),
+            Message::Audit(result) => self.on_audit(result),
         }
     }
 
@@ -384,7 +407,7 @@ impl App {
         envs > self.service_names.len() || !fits
     }
 
-    fn go(&mut self, view: View) {
+    pub(super) fn go(&mut self, view: View) {
         if self.view != view {
             self.scroll = 0;
             self.history.push(self.view);
@@ -442,6 +465,7 @@ impl App {
                 self.dirty = true;
                 None
             }
+            Mode::Confirm => self.confirm_key(key),
             Mode::Command => {
                 self.dirty = true;
                 match key.code {
@@ -503,6 +527,11 @@ impl App {
                     }
                 }
             }
+            ("runbook", _) => {
+                let args: Vec<&str> = line.split_whitespace().skip(1).collect();
+                self.runbook_command(&args)
+            }
+            ("audit", _) => self.apply(Action::Audit),
             ("findings" | "f", _) => self.apply(Action::Findings),
             ("refs" | "references", _) => self.apply(Action::References),
             ("overview" | "o", _) => self.apply(Action::Overview),
@@ -546,7 +575,10 @@ impl App {
             },
             _ => fail(
                 self,
-                format!("unknown command \":{line}\"; try :env NAME, :findings, :theme NAME, :q"),
+                format!(
+                    "unknown command \":{line}\"; try :env NAME, :findings, :runbook NAME ENV, \
+                     :audit, :theme NAME, :q"
+                ),
             ),
         }
     }
@@ -555,7 +587,9 @@ impl App {
     pub fn apply(&mut self, action: Action) -> Option<Effect> {
         self.dirty = true;
         match action {
-            Action::Quit => return Some(Effect::Quit),
+            Action::Quit => return self.quit_action(),
+            Action::Runbook => return self.runbook_action(),
+            Action::Audit => return Some(self.audit_action()),
             Action::Reload => return Some(Effect::Reload),
             Action::Help => self.go(View::Help),
             Action::References => {
@@ -661,7 +695,7 @@ impl App {
                     self.go(View::Environment(env));
                 }
             }
-            View::Environment(_) | View::Help | View::References => {}
+            View::Environment(_) | View::Help | View::Runbook | View::Audit | View::References => {}
         }
     }
 
@@ -727,6 +761,7 @@ impl App {
                 let rows = self.visible_findings().len();
                 self.findings_row = step(self.findings_row, rows, action);
             }
+            View::Runbook | View::Audit => self.navigate_recovery(action),
             View::Help | View::References => {
                 let pos = usize::from(self.scroll);
                 self.scroll = u16::try_from(step(pos, 60, action)).unwrap_or(0);

@@ -196,6 +196,8 @@ impl Default for Keymap {
             (Action::References, &["x"]),
             (Action::CycleSeverity, &["s"]),
             (Action::CycleEnvironment, &["e"]),
+            (Action::Runbook, &["R"]),
+            (Action::Audit, &["a"]),
             (Action::Filter, &["/"]),
             (Action::Command, &[":"]),
             (Action::Reload, &["r"]),

@@ -6,7 +6,10 @@
 
 pub mod action;
 pub mod app;
+pub mod background;
 pub mod keymap;
+pub mod recovery;
+mod recovery_actions;
 pub mod settings;
 pub mod theme;
 pub mod view;
@@ -72,9 +75,11 @@ pub fn run_console(
     config: Option<&Path>,
     theme: Option<String>,
     demo: Option<Arc<crate::demo::Fleet>>,
+    read_only: bool,
 ) -> Result<ExitCode, UsageError> {
     let (mut app, key) = prepare(config, theme)?;
     app.demo = demo.is_some();
+    app.recovery.read_only = read_only;
     let mut terminal = enter()?;
     if let Ok(size) = terminal.size() {
         app.size = (size.width, size.height);
@@ -281,7 +286,13 @@ where
         .checked_sub(FRAME)
         .unwrap_or_else(Instant::now);
     let mut urgent = false;
+    // Where the running runbook's engine waits for the operator's answers.
+    let mut answers: Option<mpsc::UnboundedSender<crate::runbook::step::Answer>> = None;
     loop {
+        if std::mem::take(&mut app.recovery.reload_wanted) {
+            app.begin_reload();
+            spawn_load(&app.inventory, app.generation, &key, &ctx, &tx);
+        }
         if app.dirty && (urgent || last_draw.elapsed() >= BACKGROUND_FRAME) {
             app.refresh();
             terminal
@@ -350,6 +361,9 @@ where
                 app.on_message(Message::Note(note));
                 // Show the edit at once instead of at the next refresh.
                 spawn_refresh(&app.inventory, app.generation, &key, &ctx, &tx);
+            }
+            Some(e @ (Effect::StartRunbook(_) | Effect::Answer(_) | Effect::LoadAudit)) => {
+                background::recovery(e, &mut app, (&key, &ctx), &tx, &mut answers);
             }
             None => {}
         }

@@ -36,10 +36,15 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             "switch theme (dark, light, high-contrast, colorblind, or your own)",
         ),
         (":reload", "read every source again"),
+        (
+            ":runbook NAME ENV",
+            "run a runbook on ENV (add dry-run to preview, resume after a failure)",
+        ),
+        (":audit", "show the audit log"),
         (":q", "quit"),
     ] {
         lines.push(Line::from(vec![
-            Span::styled(format!("  {cmd:<16}"), app.theme.header),
+            Span::styled(format!("  {cmd:<15} "), app.theme.header),
             Span::styled(what, app.theme.text),
         ]));
     }

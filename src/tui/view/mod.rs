@@ -8,11 +8,13 @@
 //! └ input line (only while filtering or typing a command) ────────────┘
 //! ```
 
+pub mod audit;
 pub mod environment;
 pub mod findings;
 pub mod help;
 pub mod live;
 pub mod overview;
+pub mod runbook;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -40,6 +42,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         View::Environment(i) => environment::draw(frame, app, body, i),
         View::Findings => findings::draw(frame, app, body),
         View::Help => help::draw(frame, app, body),
+        View::Runbook => runbook::draw(frame, app, body),
+        View::Audit => audit::draw(frame, app, body),
         View::References => draw_references(frame, app, body),
     }
     draw_status(frame, app, status);
@@ -58,6 +62,11 @@ fn draw_title(frame: &mut Frame<'_>, app: &App, area: Rect) {
             .map_or_else(String::new, |e| format!("environment {}", e.name)),
         View::Findings => "findings".to_string(),
         View::Help => "help".to_string(),
+        View::Runbook => app.recovery.run.as_ref().map_or_else(
+            || "runbook".to_string(),
+            |r| format!("runbook {} on {}", r.runbook, r.environment),
+        ),
+        View::Audit => "audit log".to_string(),
         View::References => "references".to_string(),
     };
     let help_key = app
@@ -151,9 +160,11 @@ fn draw_status(frame: &mut Frame<'_>, app: &App, area: Rect) {
 fn draw_input(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let (prefix, input) = match app.mode {
         Mode::Filter => ("/", &app.filter),
+        Mode::Confirm => ("confirm> ", &app.confirm),
         _ => (":", &app.command),
     };
-    let width = area.width.saturating_sub(2) as usize;
+    let offset = u16::try_from(prefix.chars().count()).unwrap_or(1);
+    let width = area.width.saturating_sub(offset + 1) as usize;
     let scroll = input.visual_scroll(width);
     let text = Line::from(vec![
         Span::styled(prefix, app.theme.header),
@@ -164,7 +175,7 @@ fn draw_input(frame: &mut Frame<'_>, app: &App, area: Rect) {
     ]);
     frame.render_widget(Paragraph::new(text), area);
     let cursor = input.visual_cursor().saturating_sub(scroll);
-    let x = area.x + 1 + u16::try_from(cursor).unwrap_or(0);
+    let x = area.x + offset + u16::try_from(cursor).unwrap_or(0);
     frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
 }
 
