@@ -87,9 +87,12 @@ impl FingerprintKey {
 
     /// Reads the key file named in the inventory.
     pub fn from_file(path: &Path) -> Result<Self, KeyError> {
-        let bytes = fs::read(path).map_err(|source| KeyError::Read {
+        let bytes = crate::read_small_file(path).map_err(|e| KeyError::Read {
             path: path.to_path_buf(),
-            source,
+            source: match e {
+                crate::SmallFileError::Io(io) => io,
+                other => std::io::Error::other(other.to_string()),
+            },
         })?;
         Self::from_bytes(bytes, path.to_path_buf())
     }

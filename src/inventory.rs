@@ -413,25 +413,17 @@ impl Inventory {
     /// Reads and validates an inventory file.
     pub fn load(path: &Path) -> Result<Self, InventoryError> {
         let shown = path.display().to_string();
-        let meta = std::fs::metadata(path).map_err(|e| InventoryError::Read {
+        let bytes = crate::read_small_file(path).map_err(|e| InventoryError::Read {
             path: shown.clone(),
-            reason: crate::io_reason(&e),
-        })?;
-        if meta.is_dir() {
-            return Err(InventoryError::Read {
-                path: shown,
-                reason: "is a directory; pass the .toml file inside it".into(),
-            });
-        }
-        if meta.len() > crate::MAX_FILE_BYTES {
-            return Err(InventoryError::Read {
-                path: shown,
-                reason: "is larger than 1 MiB; is this really an inventory?".into(),
-            });
-        }
-        let bytes = std::fs::read(path).map_err(|e| InventoryError::Read {
-            path: shown.clone(),
-            reason: crate::io_reason(&e),
+            reason: match e {
+                crate::SmallFileError::NotAFile("directory") => {
+                    "is a directory; pass the .toml file inside it".into()
+                }
+                crate::SmallFileError::TooLarge => {
+                    "is larger than 1 MiB; is this really an inventory?".into()
+                }
+                other => other.to_string(),
+            },
         })?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let (line, column) = line_col(
@@ -483,12 +475,7 @@ impl Inventory {
         let mut environments = Vec::with_capacity(raw.environments.len());
         for env in raw.environments {
             let name = env.name.get_ref().trim().to_string();
-            if name.is_empty() {
-                return Err(at(
-                    env.name.span().start,
-                    "environment name is empty".into(),
-                ));
-            }
+            check_name("environment", &name).map_err(|m| at(env.name.span().start, m))?;
             if !env_names.insert(name.clone()) {
                 return Err(at(
                     env.name.span().start,
@@ -499,9 +486,7 @@ impl Inventory {
             let mut services = Vec::with_capacity(env.services.len());
             for svc in env.services {
                 let svc_name = svc.name.get_ref().trim().to_string();
-                if svc_name.is_empty() {
-                    return Err(at(svc.name.span().start, "service name is empty".into()));
-                }
+                check_name("service", &svc_name).map_err(|m| at(svc.name.span().start, m))?;
                 if !service_names.insert(svc_name.clone()) {
                     return Err(at(
                         svc.name.span().start,
@@ -654,6 +639,19 @@ pub(crate) fn resolve_source(raw: RawSource, base: &Path, secret: &str) -> Resul
     })
 }
 
+/// Names are shown on terminals: they must be non-empty plain text.
+fn check_name(what: &str, name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err(format!("{what} name is empty"));
+    }
+    if name.chars().any(crate::is_unsafe_char) {
+        return Err(format!(
+            "{what} name holds a control or text-direction character; use plain text"
+        ));
+    }
+    Ok(())
+}
+
 /// Resolves one service; errors carry the byte offset they point at.
 fn service(
     svc: RawService,
@@ -705,5 +703,8 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::clean_text(&message.replace(['\n', '\r', '\t'], " "))
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }

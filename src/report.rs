@@ -253,14 +253,18 @@ fn paint(text: &str, color: Color, on: bool) -> String {
 }
 
 /// Renders the check report as a table per environment and the findings by severity.
+///
+/// Names, paths and messages come from files and endpoints: each is cleaned of control and
+/// text-direction characters, so nothing can move the cursor or forge a line.
 pub fn check_text(report: &CheckReport<'_>, color: bool) -> String {
+    use crate::clean_text as c;
     let mut out = String::new();
     let _ = writeln!(out, "secret: {}", report.secret);
     for env in &report.environments {
         let _ = writeln!(
             out,
             "\n{} ({})",
-            paint(env.name, Color::Cyan, color),
+            paint(&c(env.name), Color::Cyan, color),
             env.tier
         );
         let _ = writeln!(
@@ -279,13 +283,19 @@ pub fn check_text(report: &CheckReport<'_>, color: bool) -> String {
             let _ = writeln!(
                 out,
                 "  {:<20} {:<9} {status}{} {:<12} {:>6}  {}",
-                s.name,
+                c(s.name),
                 s.role.as_str(),
                 " ".repeat(pad),
                 s.fingerprint.unwrap_or("-"),
                 s.length.map_or_else(|| "-".to_string(), |l| l.to_string()),
-                s.error.or(s.origin).unwrap_or("-"),
+                c(s.error.or(s.origin).unwrap_or("-")),
             );
+            if let Some(live) = &s.live {
+                let _ = writeln!(out, "  {:<20} {}", "", c(&live_text(live)));
+            }
+        }
+        if let Some(auth) = env.live.as_ref().and_then(|l| l.auth.as_ref()) {
+            let _ = writeln!(out, "  auth: {}", c(&auth_text(auth)));
         }
     }
     let _ = writeln!(out);
@@ -300,14 +310,60 @@ pub fn check_text(report: &CheckReport<'_>, color: bool) -> String {
                 "  {} {:<22} {}",
                 paint(&sev, severity_color(f.severity), color),
                 f.id,
-                f.message
+                c(&f.message)
             );
             if let Some(loc) = &f.location {
-                let _ = writeln!(out, "  {:<8} {:<22} at {loc}", "", "");
+                let _ = writeln!(out, "  {:<8} {:<22} at {}", "", "", c(loc));
             }
         }
     }
     out
+}
+
+fn auth_text(a: &AuthReport) -> String {
+    if let Some(e) = &a.error {
+        return format!("cannot read rates: {}", crate::view_text(e, 100));
+    }
+    match (a.failure_ratio, a.success_per_s, a.failure_per_s) {
+        (Some(r), Some(s), Some(f)) => {
+            format!(
+                "{:.1}% failing ({f:.1}/s failing, {s:.1}/s succeeding)",
+                r * 100.0
+            )
+        }
+        (None, Some(_), _) => "no traffic".to_string(),
+        _ => "no rate yet".to_string(),
+    }
+}
+
+/// One line of live signals under a service in the text report.
+fn live_text(l: &LiveReport) -> String {
+    let mut parts = Vec::new();
+    if let Some(h) = l.health {
+        let mut p = format!("health {h}");
+        if let Some(ms) = l.latency_ms {
+            let _ = write!(p, " {ms} ms");
+        }
+        if let Some(d) = &l.health_detail {
+            let _ = write!(p, " ({})", crate::view_text(d, 60));
+        }
+        parts.push(p);
+    }
+    for b in &l.breakers {
+        parts.push(match (&b.state, &b.error) {
+            (_, Some(e)) => format!("breaker on {}: {}", b.instance, crate::view_text(e, 60)),
+            (Some(s), None) => format!(
+                "breaker {} on {}: {s}",
+                crate::view_text(b.name.as_deref().unwrap_or("?"), 30),
+                b.instance
+            ),
+            (None, None) => format!("breaker on {}: unknown", b.instance),
+        });
+    }
+    if let Some(a) = &l.auth {
+        parts.push(format!("auth {}", auth_text(a)));
+    }
+    parts.join("; ")
 }
 
 /// One row of `secretops diff`.
@@ -378,6 +434,7 @@ pub fn diff_text(d: &DiffReport<'_>, color: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "  {:<20} {:<14} {:<14} verdict", "service", d.a, d.b);
     for r in &d.services {
+        let service = crate::clean_text(r.service);
         let verdict = if r.agree {
             paint("same", Color::Green, color)
         } else {
@@ -386,7 +443,7 @@ pub fn diff_text(d: &DiffReport<'_>, color: bool) -> String {
         let _ = writeln!(
             out,
             "  {:<20} {:<14} {:<14} {verdict}",
-            r.service,
+            service,
             cell(&r.a),
             cell(&r.b)
         );

@@ -225,3 +225,108 @@ fn broken_sources_become_findings_and_the_rest_still_loads() {
         .count();
     assert_eq!(source_errors, 10, "{}", json["findings"]);
 }
+
+/// Special files and runaway commands: no hang, no memory blow-up, no orphan.
+#[test]
+fn special_files_and_runaway_commands() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let fifo = d.join("fifo.env");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    // A marker no other process on the machine carries, to find orphans.
+    let marker = format!("secretops-orphan-{}", std::process::id());
+    let svc = |name: &str, source: &str| {
+        format!(
+            "[[environment.service]]\nname = \"{name}\"\nrole = \"consumer\"\nsource = {source}\n"
+        )
+    };
+    let text = [
+        HEAD.to_string(),
+        "\n[[environment]]\nname = \"dev\"\ntier = \"development\"\n".to_string(),
+        svc("fifo", "{ kind = \"env-file\", path = \"fifo.env\" }"),
+        svc("zero", "{ kind = \"env-file\", path = \"/dev/zero\" }"),
+        svc("flood", "{ kind = \"command\", program = \"sh\", args = [\"-c\", \"head -c 5000000 /dev/zero | tr '\\\\0' a\"], timeout = \"5s\" }"),
+        svc("orphans", &format!("{{ kind = \"command\", program = \"sh\", args = [\"-c\", \"exec -a {marker} sleep 300 & sleep 300\"], timeout = \"500ms\" }}")),
+        svc("lingering", &format!("{{ kind = \"command\", program = \"sh\", args = [\"-c\", \"(exec -a {marker} sleep 300) & echo dev-value-0123456789\"], timeout = \"5s\" }}")),
+    ]
+    .concat();
+    let path = inventory(d, &text);
+    let home = common::Home::new();
+    let started = std::time::Instant::now();
+    let out = home.run(&[
+        "check",
+        "--config",
+        &path,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "no hang"
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&common::stdout(&out)).expect("json");
+    let get = |name: &str| {
+        json["environments"][0]["services"]
+            .as_array()
+            .expect("services")
+            .iter()
+            .find(|s| s["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    for (name, needle) in [
+        ("fifo", "is a FIFO, not a regular file"),
+        ("zero", "is a device, not a regular file"),
+        ("flood", "printed more than 1 MiB"),
+        ("orphans", "did not finish within 500ms"),
+    ] {
+        let err = get(name)["error"].as_str().unwrap_or("").to_string();
+        assert!(
+            err.contains(needle),
+            "{name}: expected {needle:?} in {err:?}"
+        );
+    }
+    // Exits with a value while a background child holds the pipe: read, not a time-out.
+    assert_eq!(
+        get("lingering")["status"],
+        "present",
+        "{}",
+        get("lingering")
+    );
+    // Nothing it started outlives the check.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let ps = std::process::Command::new("pgrep")
+        .args(["-f", &marker])
+        .output()
+        .expect("pgrep");
+    assert!(
+        ps.stdout.is_empty(),
+        "orphaned processes: {}",
+        String::from_utf8_lossy(&ps.stdout)
+    );
+}
+
+#[test]
+fn names_with_terminal_controls_are_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = inventory(
+        dir.path(),
+        &format!("{HEAD}\n[[environment]]\nname = \"prod\\u001b[2J\"\ntier = \"production\"\n"),
+    );
+    let (code, err) = validate(&path);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("control or text-direction character"), "{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "the error itself carries no escape"
+    );
+}

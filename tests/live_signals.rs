@@ -48,6 +48,8 @@ fn write_inventory(dir: &std::path::Path, e: &fake::Endpoints, refused: u16) -> 
         svc("huge", "consumer", &format!("breaker = {{ kind = \"resilience4j\", urls = [\"{}\"] }}", u("/huge"))),
         svc("badmetrics", "consumer", &format!("breaker = {{ kind = \"prometheus-metric\", urls = [\"{}\"] }}", u("/malformed-metrics"))),
         svc("loop", "consumer", &format!("breaker = {{ kind = \"resilience4j\", urls = [\"{}\"] }}", u("/loop"))),
+        svc("escape", "consumer", &format!("breaker = {{ kind = \"resilience4j\", urls = [\"{}\"] }}", u("/r4j2-escape"))),
+        svc("nometric", "consumer", &format!("breaker = {{ kind = \"prometheus-metric\", urls = [\"{}\"], names = [\"nope\"] }}", u("/state-metrics"))),
         svc("tls", "consumer", &format!("breaker = {{ kind = \"resilience4j\", urls = [\"https://{}/r4j2-closed\"] }}", e.addr)),
     ]
     .concat();
@@ -191,6 +193,11 @@ fn check_live_reports_what_the_servers_serve() {
     assert_eq!(sev("breaker-open"), Some(Value::from("critical")));
     assert_eq!(sev("auth-failure-rate"), Some(Value::from("high")));
 
+    // Terminal escapes from a remote name never reach the output.
+    let escape = states(service(&json, "dev", "escape"));
+    assert_eq!(escape[0].1, "au[31mth", "control characters stripped");
+    assert!(!json.to_string().contains('\u{1b}'));
+
     // Every broken endpoint says what is wrong, per service.
     for (name, needle) in [
         ("hung", "timed out after 300ms"),
@@ -200,6 +207,10 @@ fn check_live_reports_what_the_servers_serve() {
         ("badmetrics", "malformed metrics"),
         ("loop", "too many redirects"),
         ("tls", "TLS"),
+        (
+            "nometric",
+            "no resilience4j_circuitbreaker_state series for nope",
+        ),
     ] {
         let err = error_of(service(&json, "dev", name));
         assert!(

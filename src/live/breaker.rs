@@ -128,7 +128,7 @@ pub fn parse_metric(
     samples: &[exposition::Sample],
     metric: &str,
     names: &[String],
-) -> Vec<BreakerReading> {
+) -> Result<Vec<BreakerReading>, String> {
     let mut by_name: BTreeMap<String, Option<BreakerState>> = BTreeMap::new();
     for s in samples.iter().filter(|s| s.name == metric) {
         let label = |k: &str| {
@@ -146,10 +146,24 @@ pub fn parse_metric(
             *entry = label("state").and_then(BreakerState::parse);
         }
     }
-    by_name
+    if by_name.is_empty() {
+        // Silence would read as "no breakers"; say what was looked for instead.
+        let which = if names.is_empty() {
+            String::new()
+        } else {
+            format!(" for {}", names.join(", "))
+        };
+        return Err(format!(
+            "no {metric} series{which} on this page; check `metric` and `names`"
+        ));
+    }
+    Ok(by_name
         .into_iter()
-        .map(|(name, state)| BreakerReading { name, state })
-        .collect()
+        .map(|(name, state)| BreakerReading {
+            name: crate::view_text(&name, 80),
+            state,
+        })
+        .collect())
 }
 
 /// Any JSON: a pointer to a state string and a mapping of strings to states.
@@ -216,17 +230,26 @@ pub async fn probe_instance(
                         };
                         exposition::parse(&f.body, other).map_err(|_| e)
                     })
-                    .map(|samples| {
+                    .map_err(|e| format!("malformed metrics: {e}"))
+                    .and_then(|samples| {
                         parse_metric(
                             &samples,
                             spec.metric.as_deref().unwrap_or(DEFAULT_STATE_METRIC),
                             &spec.names,
                         )
                     })
-                    .map_err(|e| format!("malformed metrics: {e}"))
             }
         },
     };
+    // Names come from the remote side: no terminal escapes, bounded length.
+    let result = result.map(|list| {
+        list.into_iter()
+            .map(|b| BreakerReading {
+                name: crate::view_text(&b.name, 80),
+                state: b.state,
+            })
+            .collect()
+    });
     InstanceReading {
         instance: instance_name(url),
         url: url.to_string(),

@@ -53,68 +53,106 @@ pub fn evaluate(inv: &Inventory, live: &LiveState) -> Vec<Finding> {
                     });
                 }
             }
-            let mut open = Vec::new();
-            let mut half = Vec::new();
-            for reading in state.breakers.iter().flatten() {
-                for b in reading.value.result.iter().flatten() {
-                    let label = format!("{} on {}", b.name, reading.value.instance);
-                    match b.state {
-                        Some(BreakerState::Open | BreakerState::ForcedOpen) => open.push(label),
-                        Some(BreakerState::HalfOpen) => half.push(label),
-                        _ => {}
-                    }
-                }
-            }
-            let total = state.breakers.len();
-            if !open.is_empty() {
-                out.push(Finding {
-                    id: ids::BREAKER_OPEN,
-                    severity: sev(env.tier, Severity::Critical, Severity::High),
-                    environment: env.name.clone(),
-                    services: vec![id.clone()],
-                    message: format!(
-                        "{id}: breaker OPEN ({}; {} of {total} instances): its calls are not sent. \
-                         Fix the cause (see mismatch / missing findings), then reset the breaker on \
-                         every instance.",
-                        open.join(", "),
-                        open.len().min(total),
-                    ),
-                    location: None,
-                });
-            }
-            if !half.is_empty() {
-                out.push(Finding {
-                    id: ids::BREAKER_HALF_OPEN,
-                    severity: sev(env.tier, Severity::Medium, Severity::Low),
-                    environment: env.name.clone(),
-                    services: vec![id.clone()],
-                    message: format!(
-                        "{id}: breaker HALF_OPEN ({}): it is trying calls again; watch whether it \
-                         closes.",
-                        half.join(", ")
-                    ),
-                    location: None,
-                });
-            }
-            auth_finding(&state.auth, env.tier, &env.name, vec![id], &mut out);
+            breaker_findings(state, env.tier, &env.name, &id, &mut out);
+            auth_finding(
+                &state.auth,
+                env.tier,
+                &env.name,
+                &id,
+                vec![id.clone()],
+                &mut out,
+            );
         }
         if let Some(track) = live.environments.get(ei) {
-            let ids: Vec<String> = env
+            // Name the validators, whose rate it is; without any, the whole environment.
+            let mut ids: Vec<String> = env
                 .services
                 .iter()
                 .filter(|s| s.role == crate::inventory::Role::Validator)
                 .map(|s| format!("{}/{}", env.name, s.name))
                 .collect();
-            auth_finding(track, env.tier, &env.name, ids, &mut out);
+            if ids.is_empty() {
+                ids = env
+                    .services
+                    .iter()
+                    .map(|s| format!("{}/{}", env.name, s.name))
+                    .collect();
+            }
+            ids.sort();
+            auth_finding(track, env.tier, &env.name, &env.name, ids, &mut out);
         }
     }
     out
+}
+
+/// `breaker-open` and `breaker-half-open` for one service, across its instances.
+fn breaker_findings(
+    state: &super::state::ServiceLive,
+    tier: Tier,
+    env: &str,
+    id: &str,
+    out: &mut Vec<Finding>,
+) {
+    let mut open = Vec::new();
+    let mut half = Vec::new();
+    let mut open_instances = 0;
+    for reading in state.breakers.iter().flatten() {
+        let mut any_open = false;
+        for b in reading.value.result.iter().flatten() {
+            let label = format!(
+                "{} on {}",
+                crate::view_text(&b.name, 40),
+                reading.value.instance
+            );
+            match b.state {
+                Some(BreakerState::Open | BreakerState::ForcedOpen) => {
+                    any_open = true;
+                    open.push(label);
+                }
+                Some(BreakerState::HalfOpen) => half.push(label),
+                _ => {}
+            }
+        }
+        open_instances += usize::from(any_open);
+    }
+    let total = state.breakers.len();
+    if !open.is_empty() {
+        out.push(Finding {
+            id: ids::BREAKER_OPEN,
+            severity: sev(tier, Severity::Critical, Severity::High),
+            environment: env.to_string(),
+            services: vec![id.to_string()],
+            message: format!(
+                "{id}: breaker OPEN ({}; {} of {total} instances): its calls are not sent. \
+                 Fix the cause (see mismatch / missing findings), then reset the breaker on \
+                 every instance.",
+                open.join(", "),
+                open_instances,
+            ),
+            location: None,
+        });
+    }
+    if !half.is_empty() {
+        out.push(Finding {
+            id: ids::BREAKER_HALF_OPEN,
+            severity: sev(tier, Severity::Medium, Severity::Low),
+            environment: env.to_string(),
+            services: vec![id.to_string()],
+            message: format!(
+                "{id}: breaker HALF_OPEN ({}): it is trying calls again; watch whether it \
+                 closes.",
+                half.join(", ")
+            ),
+            location: None,
+        });
+    }
 }
 
 fn auth_finding(
     track: &AuthTrack,
     tier: Tier,
     env: &str,
+    whose: &str,
     services: Vec<String>,
     out: &mut Vec<Finding>,
 ) {
@@ -137,7 +175,7 @@ fn auth_finding(
         environment: env.to_string(),
         services,
         message: format!(
-            "{env}: {:.0}% of authentications fail ({:.1}/s failing, {:.1}/s succeeding). Compare \
+            "{whose}: {:.0}% of authentications fail ({:.1}/s failing, {:.1}/s succeeding). Compare \
              the fingerprints of the callers with the validator's.",
             ratio * 100.0,
             rates.failure_per_s,

@@ -1,17 +1,69 @@
 //! `command` sources: a program that prints the secret (`gcloud secrets versions access`,
 //! `op read`, `pass`, `sops -d`).
+//!
+//! The program runs in its own process group, so a time-out stops it and everything it
+//! started; output is read while it runs and capped, so a flood cannot block it or fill memory.
 
 use std::process::Stdio;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use secrecy::SecretString;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncRead, AsyncReadExt};
 use zeroize::Zeroizing;
 
 use super::{Origin, Reading, SourceError};
 
 /// Most a command may print before it is cut off: a secret is never this large.
-const MAX_OUTPUT: u64 = 1024 * 1024;
+const MAX_OUTPUT: usize = 1024 * 1024;
+/// How long pipes may stay open after the program exited (a background child holding them).
+const DRAIN_GRACE: Duration = Duration::from_millis(200);
+
+/// Output collected while the program runs, readable even if the reader is abandoned.
+type Shared = Arc<Mutex<Zeroizing<Vec<u8>>>>;
+
+fn collect<R: AsyncRead + Unpin + Send + 'static>(
+    pipe: Option<R>,
+    into: Shared,
+    cap: usize,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let Some(mut pipe) = pipe else {
+            return;
+        };
+        let mut chunk = Zeroizing::new(vec![0u8; 8192]);
+        loop {
+            match pipe.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    let mut buf = into.lock().unwrap_or_else(PoisonError::into_inner);
+                    buf.extend_from_slice(&chunk[..n]);
+                    if buf.len() > cap {
+                        return;
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Stops the program's whole process group (it and anything it started).
+fn kill_group(pid: Option<u32>) {
+    #[cfg(unix)]
+    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    #[cfg(not(unix))]
+    let _ = pid;
+}
+
+fn take(shared: &Shared) -> Zeroizing<Vec<u8>> {
+    let mut buf = shared.lock().unwrap_or_else(PoisonError::into_inner);
+    Zeroizing::new(std::mem::take(&mut **buf))
+}
 
 pub(super) async fn read(
     program: &str,
@@ -23,6 +75,8 @@ pub(super) async fn read(
     if !cwd.as_os_str().is_empty() {
         command.current_dir(cwd);
     }
+    #[cfg(unix)]
+    command.process_group(0);
     let mut child = command
         .args(args)
         .stdin(Stdio::null())
@@ -36,31 +90,32 @@ pub(super) async fn read(
                 crate::io_reason(&e)
             ))
         })?;
+    let pid = child.id();
+    let out: Shared = Arc::default();
+    let err: Shared = Arc::default();
+    let out_task = collect(child.stdout.take(), Arc::clone(&out), MAX_OUTPUT);
+    let err_task = collect(child.stderr.take(), Arc::clone(&err), 64 * 1024);
 
-    let mut stdout = child.stdout.take();
-    let mut stderr = child.stderr.take();
-    let work = async {
-        let mut out = Zeroizing::new(Vec::new());
-        let mut err = Vec::new();
-        // Drain both pipes at once so a chatty stderr cannot stall the child.
-        let read_out = async {
-            if let Some(s) = stdout.as_mut() {
-                s.take(MAX_OUTPUT).read_to_end(&mut out).await?;
-            }
-            Ok::<_, std::io::Error>(())
-        };
-        let read_err = async {
-            if let Some(s) = stderr.as_mut() {
-                s.take(64 * 1024).read_to_end(&mut err).await?;
-            }
-            Ok::<_, std::io::Error>(())
-        };
-        tokio::try_join!(read_out, read_err)?;
-        let status = child.wait().await?;
-        Ok::<_, std::io::Error>((status, out, err))
-    };
-    let (status, out, err) = match tokio::time::timeout(timeout, work).await {
+    let waited = tokio::time::timeout(timeout, child.wait()).await;
+    // Let the readers catch up, but not wait on a pipe a background child keeps open.
+    let _ = tokio::time::timeout(DRAIN_GRACE, async {
+        let _ = out_task.await;
+        let _ = err_task.await;
+    })
+    .await;
+    // Whatever happened, nothing it started outlives the read.
+    kill_group(pid);
+    let (out, err) = (take(&out), take(&err));
+
+    if out.len() > MAX_OUTPUT {
+        return Err(SourceError::new(format!(
+            "command `{program}` printed more than 1 MiB; a secret is never that long \
+             (is it the right command?)"
+        )));
+    }
+    let status = match waited {
         Err(_) => {
+            let _ = child.kill().await;
             return Err(SourceError::new(format!(
                 "command `{program}` did not finish within {}; it was stopped \
                  (raise `timeout` on the source if it is just slow)",
@@ -73,14 +128,14 @@ pub(super) async fn read(
                 crate::io_reason(&e)
             )));
         }
-        Ok(Ok(done)) => done,
+        Ok(Ok(status)) => status,
     };
 
     if !status.success() {
         let first = String::from_utf8_lossy(&err)
             .lines()
             .find(|l| !l.trim().is_empty())
-            .map(|l| l.chars().take(200).collect::<String>())
+            .map(|l| crate::view_text(l, 200))
             .unwrap_or_default();
         let code = status.code().map_or_else(
             || "killed by a signal".to_string(),

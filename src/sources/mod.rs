@@ -215,31 +215,24 @@ pub(crate) fn read_text_file(
     path: &std::path::Path,
 ) -> Result<zeroize::Zeroizing<String>, SourceError> {
     let fail = |m: String| SourceError::at(m, path.to_path_buf(), None);
-    let meta = std::fs::metadata(path).map_err(|e| {
-        fail(format!(
-            "cannot read {}: {}",
-            path.display(),
-            crate::io_reason(&e)
-        ))
-    })?;
-    if meta.is_dir() {
-        return Err(fail(format!(
+    let bytes = zeroize::Zeroizing::new(crate::read_small_file(path).map_err(|e| match e {
+        crate::SmallFileError::NotAFile("directory") => fail(format!(
             "{} is a directory, not a file; point the source at the file inside it",
             path.display()
-        )));
-    }
-    if meta.len() > crate::MAX_FILE_BYTES {
-        return Err(fail(format!(
+        )),
+        crate::SmallFileError::TooLarge => fail(format!(
             "{} is larger than 1 MiB; secretops reads only small config files",
             path.display()
-        )));
-    }
-    let bytes = zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| {
-        fail(format!(
+        )),
+        crate::SmallFileError::Io(e) => fail(format!(
             "cannot read {}: {}",
             path.display(),
             crate::io_reason(&e)
-        ))
+        )),
+        other @ crate::SmallFileError::NotAFile(_) => fail(format!(
+            "{} {other}; point the source at a regular file",
+            path.display()
+        )),
     })?);
     if let Some(pos) = bytes.iter().position(|&b| b == 0) {
         let line = bytes[..pos].iter().filter(|&&b| b == b'\n').count() + 1;

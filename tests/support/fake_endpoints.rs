@@ -119,6 +119,10 @@ pub async fn start() -> Endpoints {
         )
         .route("/r4j1", get(|| async { json(r#"{"circuitBreakers":["auth","other"]}"#) }))
         .route(
+            "/r4j2-escape",
+            get(|| async { json("{\"circuitBreakers\":{\"au\\u001b[31mth\":{\"state\":\"OPEN\"}}}") }),
+        )
+        .route(
             "/spring-health",
             get(|| async {
                 // One breaker open: the aggregate is still UP and the status 200.

@@ -36,7 +36,10 @@ pub fn health_glyph(app: &App, env: usize, service: usize) -> Span<'static> {
         .and_then(|s| s.health.as_ref())
     {
         None => Span::styled("○", app.theme.stale),
-        Some(h) if h.is_stale(interval, now) => Span::styled("○", app.theme.stale),
+        // A failing check backs off for up to a minute; it stays red, not stale.
+        Some(h) if h.value == Health::Up && h.is_stale(interval, now) => {
+            Span::styled("○", app.theme.stale)
+        }
         Some(h) => match h.value {
             Health::Up => Span::styled("●", app.theme.ok),
             Health::Down(_) | Health::Unreachable(_) => Span::styled("●", app.theme.critical),
@@ -99,10 +102,22 @@ pub fn auth_summary(app: &App, env: usize, width: usize) -> Vec<Span<'static>> {
     let now = Instant::now();
     let mut spans = Vec::new();
     let mut used = 0;
+    let interval = app
+        .inventory
+        .environments
+        .get(env)
+        .and_then(|e| {
+            e.live
+                .auth
+                .as_ref()
+                .or_else(|| e.services.iter().find_map(|s| s.live.auth.as_ref()))
+        })
+        .and_then(|a| a.interval)
+        .unwrap_or(crate::live::spec::DEFAULT_INTERVAL);
     let stale = track
         .current
         .as_ref()
-        .is_some_and(|o| o.is_stale(crate::live::spec::DEFAULT_INTERVAL, now));
+        .is_some_and(|o| o.is_stale(interval, now));
     match track.current.as_ref().map(|o| &o.value) {
         Some(Err(_)) => {
             spans.push(Span::styled("auth ?", app.theme.critical));
