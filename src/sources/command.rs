@@ -20,9 +20,9 @@ const MAX_OUTPUT: usize = 1024 * 1024;
 const DRAIN_GRACE: Duration = Duration::from_millis(200);
 
 /// Output collected while the program runs, readable even if the reader is abandoned.
-type Shared = Arc<Mutex<Zeroizing<Vec<u8>>>>;
+pub(crate) type Shared = Arc<Mutex<Zeroizing<Vec<u8>>>>;
 
-fn collect<R: AsyncRead + Unpin + Send + 'static>(
+pub(crate) fn collect<R: AsyncRead + Unpin + Send + 'static>(
     pipe: Option<R>,
     into: Shared,
     cap: usize,
@@ -48,7 +48,7 @@ fn collect<R: AsyncRead + Unpin + Send + 'static>(
 }
 
 /// Stops the program's whole process group (it and anything it started).
-fn kill_group(pid: Option<u32>) {
+pub(crate) fn kill_group(pid: Option<u32>) {
     #[cfg(unix)]
     if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
         let _ = nix::sys::signal::killpg(
@@ -60,7 +60,7 @@ fn kill_group(pid: Option<u32>) {
     let _ = pid;
 }
 
-fn take(shared: &Shared) -> Zeroizing<Vec<u8>> {
+pub(crate) fn take(shared: &Shared) -> Zeroizing<Vec<u8>> {
     let mut buf = shared.lock().unwrap_or_else(PoisonError::into_inner);
     Zeroizing::new(std::mem::take(&mut **buf))
 }

@@ -5,7 +5,7 @@
 //! assignments, file modes). A source that cannot be read gives a [`SourceError`] whose message
 //! says why and where, and never quotes file content.
 
-mod command;
+pub(crate) mod command;
 mod compose;
 mod env_file;
 pub mod gcp;
