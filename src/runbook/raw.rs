@@ -168,7 +168,11 @@ pub fn resolve_step(step: &RawStep) -> Result<CustomStep, String> {
             )
         }
         RawKind::Manual => {
-            let text = step.text.clone().filter(|t| !t.trim().is_empty());
+            let text = step
+                .text
+                .as_deref()
+                .map(crate::clean_text)
+                .filter(|t| !t.trim().is_empty());
             let text = text.ok_or("a manual step needs `text`: what the operator does")?;
             (vec!["text"], CustomBody::Manual { text })
         }
@@ -187,7 +191,7 @@ pub fn resolve_step(step: &RawStep) -> Result<CustomStep, String> {
         ));
     }
     Ok(CustomStep {
-        name: step.name.clone(),
+        name: step.name.as_deref().map(crate::clean_text),
         body,
     })
 }
@@ -309,7 +313,8 @@ pub fn resolve_runbooks(
     for rb in raw {
         let at = rb.name.span().start;
         let name = rb.name.get_ref().trim().to_string();
-        if name.is_empty() || name.contains(char::is_whitespace) {
+        if name.is_empty() || name.contains(|c: char| c.is_whitespace() || crate::is_unsafe_char(c))
+        {
             return Err((
                 at,
                 "runbook name is empty or has spaces; use e.g. \"restart-and-watch\"".into(),
@@ -349,7 +354,8 @@ pub fn resolve_runbooks(
         }
         out.push(RunbookSpec {
             name,
-            description: rb.description,
+            // Shown on a terminal: no escape sequences or direction overrides from a file.
+            description: crate::clean_text(&rb.description),
             environments: rb.environments,
             steps,
         });
