@@ -56,7 +56,10 @@ pub fn shown(program: &str, args: &[String], redactor: &Redactor) -> String {
     };
     let mut parts = vec![quote(program)];
     parts.extend(args.iter().map(|a| quote(a)));
-    format!("`{}`", redactor.redact(&parts.join(" ")))
+    format!(
+        "`{}`",
+        crate::clean_text(&redactor.redact(&parts.join(" ")))
+    )
 }
 
 /// Runs a command in `cwd` in its own process group, stopping the whole group at `timeout`.
