@@ -186,33 +186,7 @@ pub fn spawn_refresh(
     ctx: &LoadContext,
     tx: &mpsc::UnboundedSender<Message>,
 ) {
-    use crate::inventory::Source;
-    for (env, e) in inventory.environments.iter().enumerate() {
-        for (service, s) in e.services.iter().enumerate() {
-            if !matches!(
-                s.source,
-                Source::EnvFile { .. } | Source::Compose { .. } | Source::ProcessEnv { .. }
-            ) {
-                continue;
-            }
-            let (inv, key, ctx, tx) = (
-                Arc::clone(inventory),
-                Arc::clone(key),
-                ctx.clone(),
-                tx.clone(),
-            );
-            tokio::spawn(async move {
-                if let Some(state) = snapshot::load_service(&inv, env, service, &key, &ctx).await {
-                    let _ = tx.send(Message::Refreshed {
-                        generation,
-                        env,
-                        service,
-                        state: Box::new(state),
-                    });
-                }
-            });
-        }
-    }
+    spawn_reads(inventory, generation, key, ctx, tx, true);
 }
 
 /// Starts one task per service; each sends its result (errors included) when done.
@@ -223,8 +197,29 @@ pub fn spawn_load(
     ctx: &LoadContext,
     tx: &mpsc::UnboundedSender<Message>,
 ) {
+    spawn_reads(inventory, generation, key, ctx, tx, false);
+}
+
+/// One task per service (only the cheap ones for a refresh), each sending its result as a
+/// load or a refresh.
+fn spawn_reads(
+    inventory: &Arc<Inventory>,
+    generation: u64,
+    key: &Arc<FingerprintKey>,
+    ctx: &LoadContext,
+    tx: &mpsc::UnboundedSender<Message>,
+    refresh: bool,
+) {
+    use crate::inventory::Source;
     for (env, e) in inventory.environments.iter().enumerate() {
-        for service in 0..e.services.len() {
+        for (service, s) in e.services.iter().enumerate() {
+            let cheap = matches!(
+                s.source,
+                Source::EnvFile { .. } | Source::Compose { .. } | Source::ProcessEnv { .. }
+            );
+            if refresh && !cheap {
+                continue;
+            }
             let (inv, key, ctx, tx) = (
                 Arc::clone(inventory),
                 Arc::clone(key),
@@ -233,11 +228,21 @@ pub fn spawn_load(
             );
             tokio::spawn(async move {
                 if let Some(state) = snapshot::load_service(&inv, env, service, &key, &ctx).await {
-                    let _ = tx.send(Message::Service {
-                        generation,
-                        env,
-                        service,
-                        state: Box::new(state),
+                    let state = Box::new(state);
+                    let _ = tx.send(if refresh {
+                        Message::Refreshed {
+                            generation,
+                            env,
+                            service,
+                            state,
+                        }
+                    } else {
+                        Message::Service {
+                            generation,
+                            env,
+                            service,
+                            state,
+                        }
                     });
                 }
             });
