@@ -147,12 +147,7 @@ mod tests {
     fn reads(lang: Lang, text: &str) -> Vec<(usize, bool)> {
         let mut out = Vec::new();
         scan(lang, text, &["SERVICE_SECRET".to_string()], &mut out);
-        out.iter()
-            .map(|r| match r.found {
-                Found::Read { has_default } => (r.line, has_default),
-                _ => (r.line, false),
-            })
-            .collect()
+        crate::scan::read_lines(&out)
     }
 
     #[test]

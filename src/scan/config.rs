@@ -68,12 +68,7 @@ mod tests {
     fn reads(kind: Kind, text: &str) -> Vec<(usize, bool)> {
         let mut out = Vec::new();
         scan(kind, text, &["S".to_string()], &mut out);
-        out.iter()
-            .map(|r| match r.found {
-                Found::Read { has_default } => (r.line, has_default),
-                _ => (r.line, false),
-            })
-            .collect()
+        crate::scan::read_lines(&out)
     }
 
     #[test]

@@ -225,3 +225,15 @@ impl Raw {
         }
     }
 }
+
+/// `(line, has_default)` of every hit, reads with their default flag: what the detector tests
+/// compare.
+#[cfg(test)]
+pub(crate) fn read_lines(raws: &[Raw]) -> Vec<(usize, bool)> {
+    raws.iter()
+        .map(|r| match r.found {
+            Found::Read { has_default } => (r.line, has_default),
+            _ => (r.line, false),
+        })
+        .collect()
+}
